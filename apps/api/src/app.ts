@@ -1,0 +1,53 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type pg from 'pg';
+import type { Redis } from 'ioredis';
+import type { Logger, Queues } from '@dockyard/shared';
+import type { ApiConfig } from './config.ts';
+import { makeAuthHook } from './auth.ts';
+import { handleError, handleNotFound } from './errors.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerWorkspaceRoutes } from './routes/workspaces.ts';
+
+export interface ApiDeps {
+  config: ApiConfig;
+  pool: pg.Pool;
+  queues: Queues;
+  /** a plain client for readiness probes and counters (BullMQ keeps its own) */
+  redis: Redis;
+  log: Logger;
+  timing: ApiConfig['timing'];
+}
+
+const BODY_LIMIT = 1024 * 1024;
+
+/** Build the Fastify app without listening (main.ts listens; tests use inject or listen on port 0). */
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as unknown as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+  app.addHook('onRequest', makeAuthHook(deps.config.apiToken));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Dockyard API', version: '0.1.0', description: 'Durable lifecycle jobs for agent workspaces.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerHealthRoutes(app, deps);
+  registerWorkspaceRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { ConnectionEnv, TimingEnv, parseEnv, loadRuntimesFile, type RuntimesManifest } from '@dockyard/shared';
+
+const ApiEnv = ConnectionEnv.extend(TimingEnv.shape).extend({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  API_TOKEN: z.string().min(32, 'must be at least 32 characters'),
+  RUNTIMES_FILE: z.string().min(1),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+});
+
+export interface ApiConfig {
+  port: number;
+  host: string;
+  apiToken: string;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  logLevel: string;
+  logPretty: boolean;
+  timing: TimingEnv;
+  runtimes: RuntimesManifest;
+}
+
+/** Validate the API's environment once, at start. Throws ConfigError naming the variable at fault. */
+export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
+  const e = parseEnv(ApiEnv, env);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    apiToken: e.API_TOKEN,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
+    timing: parseEnv(TimingEnv, env),
+    runtimes: loadRuntimesFile(e.RUNTIMES_FILE),
+  };
+}

@@ -1,0 +1,132 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  ApiError,
+  createWorkspace,
+  decodeCursor,
+  encodeCursor,
+  getWorkspace,
+  listEvents,
+  listWorkspaces,
+  requestAction,
+  toEventJson,
+  toWorkspaceJson,
+  type Action,
+  type RequestResult,
+} from '@dockyard/shared';
+import type { ApiDeps } from '../app.ts';
+import {
+  DeleteQuery,
+  ErrorBody,
+  EventList,
+  EventsQuery,
+  IdParams,
+  IdempotencyHeaders,
+  ListWorkspacesQuery,
+  RestartBody,
+  Workspace,
+  WorkspaceAccepted,
+  WorkspaceList,
+  makeCreateWorkspaceBody,
+} from '../schemas.ts';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const CreateBody = makeCreateWorkspaceBody(Object.keys(deps.config.runtimes.runtimes));
+
+  app.post(
+    '/v1/workspaces',
+    { schema: { tags: ['workspaces'], body: CreateBody, headers: IdempotencyHeaders, response: { 202: WorkspaceAccepted, ...errors } } },
+    async (req, reply) => {
+      const result = await createWorkspace(deps, {
+        name: req.body.name,
+        runtime: req.body.runtime,
+        env: req.body.env ?? {},
+        idempotencyKey: req.headers['idempotency-key'],
+      });
+      if ('conflict' in result) throw new ApiError('CONFLICT', result.conflict);
+      return reply.code(202).send({ workspace: toWorkspaceJson(result.workspace), jobId: result.jobId });
+    },
+  );
+
+  app.get(
+    '/v1/workspaces',
+    { schema: { tags: ['workspaces'], querystring: ListWorkspacesQuery, response: { 200: WorkspaceList, 400: ErrorBody } } },
+    async (req) => {
+      const after = req.query.cursor !== undefined ? decodeCursor(req.query.cursor) : undefined;
+      if (req.query.cursor !== undefined && !after) throw new ApiError('VALIDATION_FAILED', 'cursor is not one this API issued');
+      const rows = await listWorkspaces(deps.pool, {
+        status: req.query.status as never,
+        runtime: req.query.runtime,
+        limit: req.query.limit + 1,
+        after,
+      });
+      const page = rows.slice(0, req.query.limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(toWorkspaceJson),
+        nextCursor: rows.length > req.query.limit && last ? encodeCursor(last.created_at_text, last.id) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/workspaces/:id',
+    { schema: { tags: ['workspaces'], params: IdParams, response: { 200: Workspace, ...errors } } },
+    async (req) => toWorkspaceJson(await mustGet(deps, req.params.id)),
+  );
+
+  app.get(
+    '/v1/workspaces/:id/events',
+    { schema: { tags: ['workspaces'], params: IdParams, querystring: EventsQuery, response: { 200: EventList, ...errors } } },
+    async (req) => {
+      await mustGet(deps, req.params.id);
+      const rows = await listEvents(deps.pool, req.params.id, req.query.limit);
+      return { items: rows.map(toEventJson) };
+    },
+  );
+
+  app.post(
+    '/v1/workspaces/:id/restart',
+    { schema: { tags: ['workspaces'], params: IdParams, body: RestartBody, response: { 202: WorkspaceAccepted, ...errors } } },
+    async (req, reply) => {
+      const { applyTemplate = false, reason } = req.body ?? {};
+      const cause = reason ? `api: restart (${reason})` : 'api: restart';
+      const result = await requestAction(deps, req.params.id, { kind: 'restart', cause, applyTemplate, reason, auto: false });
+      return reply.code(202).send(accepted(result, req.params.id));
+    },
+  );
+
+  app.post(
+    '/v1/workspaces/:id/stop',
+    { schema: { tags: ['workspaces'], params: IdParams, response: { 202: WorkspaceAccepted, ...errors } } },
+    async (req, reply) => {
+      const result = await requestAction(deps, req.params.id, { kind: 'stop', cause: 'api: stop' });
+      return reply.code(202).send(accepted(result, req.params.id));
+    },
+  );
+
+  app.delete(
+    '/v1/workspaces/:id',
+    { schema: { tags: ['workspaces'], params: IdParams, querystring: DeleteQuery, response: { 202: WorkspaceAccepted, ...errors } } },
+    async (req, reply) => {
+      const action: Action = { kind: 'remove', cause: req.query.purge ? 'api: delete (purge)' : 'api: delete', purge: req.query.purge };
+      const result = await requestAction(deps, req.params.id, action);
+      return reply.code(202).send(accepted(result, req.params.id));
+    },
+  );
+}
+
+async function mustGet(deps: ApiDeps, id: string) {
+  const row = await getWorkspace(deps.pool, id);
+  if (!row) throw new ApiError('NOT_FOUND', `workspace ${id} not found`);
+  return row;
+}
+
+function accepted(result: RequestResult, id: string) {
+  if (result.kind === 'not-found') throw new ApiError('NOT_FOUND', `workspace ${id} not found`);
+  if (result.kind === 'removed') throw new ApiError('CONFLICT', `workspace ${id} is removed`);
+  return { workspace: toWorkspaceJson(result.workspace), jobId: result.jobId };
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import {
+  ConfigError,
+  ConnectionEnv,
+  RuntimeEnv,
+  TimingEnv,
+  checkTemplatesDir,
+  loadRuntimesFile,
+  parseEnv,
+  type RuntimesManifest,
+} from '@dockyard/shared';
+
+const WorkerEnv = ConnectionEnv.extend(TimingEnv.shape)
+  .extend(RuntimeEnv.shape)
+  .extend({
+    DOCKER_HOST: z
+      .string()
+      .regex(/^(unix|tcp|http):\/\//, 'must be unix:///path/to/socket or tcp://host:port')
+      .default('unix:///var/run/docker.sock'),
+    WORKSPACE_NETWORK: z.string().min(1).default('bridge'),
+    DOCKER_LABELS: z.string().default(''),
+    DOCKER_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+    STOP_TIMEOUT_S: z.coerce.number().int().min(0).max(600).default(10),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  });
+
+export interface WorkerConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  logLevel: string;
+  logPretty: boolean;
+  timing: TimingEnv;
+  runtimes: RuntimesManifest;
+  templatesDir: string;
+  dockerHost: string;
+  network: string;
+  /** extra labels put on every Docker object Dockyard creates (e.g. an environment tag) */
+  extraLabels: Record<string, string>;
+  dockerTimeoutMs: number;
+  concurrency: number;
+  stopTimeoutS: number;
+  shutdownTimeoutMs: number;
+}
+
+/** Validate the worker's environment once, at start. Throws ConfigError naming the variable at fault. */
+export function loadConfig(env: Record<string, string | undefined>): WorkerConfig {
+  const e = parseEnv(WorkerEnv, env);
+  return {
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
+    timing: parseEnv(TimingEnv, env),
+    runtimes: loadRuntimesFile(e.RUNTIMES_FILE),
+    templatesDir: checkTemplatesDir(e.TEMPLATES_DIR),
+    dockerHost: e.DOCKER_HOST,
+    network: e.WORKSPACE_NETWORK,
+    extraLabels: parseLabels(e.DOCKER_LABELS),
+    dockerTimeoutMs: e.DOCKER_TIMEOUT_MS,
+    concurrency: e.WORKER_CONCURRENCY,
+    stopTimeoutS: e.STOP_TIMEOUT_S,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`DOCKER_LABELS: "${part}" is not key=value`);
+    labels[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return labels;
+}

@@ -1,0 +1,220 @@
+import type Docker from 'dockerode';
+import {
+  MANAGED_LABEL,
+  PermanentError,
+  TransientError,
+  WORKSPACE_ID_LABEL,
+  containerNameOf,
+  volumeNameOf,
+  type RuntimeSpec,
+} from '@dockyard/shared';
+import { dockerCall, statusOf } from './errors.ts';
+import { packArchive, readArchive, type FileEntry, type VolumeFiles } from './volume-files.ts';
+
+export const CONFIGS_PATH = '/configs';
+
+export interface ContainerState {
+  running: boolean;
+  status: string;
+  exitCode: number;
+  health?: string;
+  startedAt: string;
+}
+
+/**
+ * Everything Dockyard does to Docker, behind one narrow interface. Names are
+ * deterministic from the workspace id, every create is inspect-first and a 409
+ * means "someone already did it". Only objects labelled managed are touched.
+ */
+export interface WorkspaceDocker {
+  ensureVolume(workspaceId: string): Promise<void>;
+  removeVolume(workspaceId: string): Promise<boolean>;
+  readVolume(workspaceId: string, image: string, wanted: string[]): Promise<VolumeFiles>;
+  writeVolume(workspaceId: string, image: string, entries: FileEntry[]): Promise<void>;
+  inspectContainer(workspaceId: string): Promise<ContainerState | undefined>;
+  ensureContainer(spec: ContainerSpec): Promise<void>;
+  startContainer(workspaceId: string): Promise<void>;
+  stopContainer(workspaceId: string, timeoutS: number): Promise<boolean>;
+  removeContainer(workspaceId: string): Promise<boolean>;
+}
+
+export interface ContainerSpec {
+  workspaceId: string;
+  runtime: RuntimeSpec;
+  env: Record<string, string>;
+}
+
+export function makeWorkspaceDocker(docker: Docker, opts: { network: string; extraLabels: Record<string, string> }): WorkspaceDocker {
+  const labelsFor = (workspaceId: string, extra: Record<string, string> = {}) => ({
+    ...opts.extraLabels,
+    ...extra,
+    [MANAGED_LABEL]: 'true',
+    [WORKSPACE_ID_LABEL]: workspaceId,
+  });
+
+  async function inspectRaw(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    try {
+      return await docker.getContainer(name).inspect();
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  function assertManaged(kind: string, name: string, labels: Record<string, string> | null | undefined) {
+    if (labels?.[MANAGED_LABEL] !== 'true') {
+      throw new PermanentError(`${kind} ${name} exists but is not labelled ${MANAGED_LABEL}=true; refusing to touch it`);
+    }
+  }
+
+  /** A never-started container that mounts the config volume, for copying files in and out. */
+  async function withVolumeHelper<T>(workspaceId: string, image: string, fn: (c: Docker.Container) => Promise<T>): Promise<T> {
+    const name = `${containerNameOf(workspaceId)}-helper`;
+    const existing = await inspectRaw(name);
+    if (existing) {
+      assertManaged('container', name, existing.Config.Labels);
+      await docker.getContainer(name).remove({ force: true });
+    }
+    const helper = await docker.createContainer({
+      name,
+      Image: image,
+      Cmd: ['true'],
+      Labels: labelsFor(workspaceId, { 'dockyard.role': 'volume-helper' }),
+      NetworkDisabled: true,
+      HostConfig: { Binds: [`${volumeNameOf(workspaceId)}:${CONFIGS_PATH}`], NetworkMode: 'none', RestartPolicy: { Name: 'no' } },
+    });
+    try {
+      return await fn(helper);
+    } finally {
+      await helper.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
+  return {
+    async ensureVolume(workspaceId) {
+      const name = volumeNameOf(workspaceId);
+      await dockerCall(`create volume ${name}`, async () => {
+        try {
+          const info = await docker.getVolume(name).inspect();
+          assertManaged('volume', name, info.Labels);
+          return;
+        } catch (err) {
+          if (statusOf(err) !== 404) throw err;
+        }
+        await docker.createVolume({ Name: name, Labels: labelsFor(workspaceId) });
+      });
+    },
+
+    async removeVolume(workspaceId) {
+      const name = volumeNameOf(workspaceId);
+      return dockerCall(`remove volume ${name}`, async () => {
+        try {
+          const info = await docker.getVolume(name).inspect();
+          assertManaged('volume', name, info.Labels);
+          await docker.getVolume(name).remove();
+          return true;
+        } catch (err) {
+          if (statusOf(err) === 404) return false;
+          throw err;
+        }
+      });
+    },
+
+    readVolume(workspaceId, image, wanted) {
+      return dockerCall(`read volume ${volumeNameOf(workspaceId)}`, () =>
+        withVolumeHelper(workspaceId, image, async (helper) => readArchive(await helper.getArchive({ path: `${CONFIGS_PATH}/.` }), wanted)),
+      );
+    },
+
+    async writeVolume(workspaceId, image, entries) {
+      const archive = await packArchive(entries);
+      await dockerCall(`write volume ${volumeNameOf(workspaceId)}`, () =>
+        withVolumeHelper(workspaceId, image, (helper) => helper.putArchive(archive, { path: CONFIGS_PATH })),
+      );
+    },
+
+    async inspectContainer(workspaceId) {
+      const name = containerNameOf(workspaceId);
+      const info = await dockerCall(`inspect container ${name}`, () => inspectRaw(name));
+      if (!info) return undefined;
+      assertManaged('container', name, info.Config.Labels);
+      return {
+        running: info.State.Running,
+        status: info.State.Status,
+        exitCode: info.State.ExitCode,
+        health: (info.State as { Health?: { Status: string } }).Health?.Status,
+        startedAt: info.State.StartedAt,
+      };
+    },
+
+    async ensureContainer({ workspaceId, runtime, env }) {
+      const name = containerNameOf(workspaceId);
+      await dockerCall(`create container ${name}`, async () => {
+        const existing = await inspectRaw(name);
+        if (existing) return assertManaged('container', name, existing.Config.Labels);
+        try {
+          await docker.createContainer({
+            name,
+            Image: runtime.image,
+            Cmd: runtime.cmd,
+            Env: Object.entries({ ...runtime.env, ...env, DOCKYARD_WORKSPACE_ID: workspaceId }).map(([k, v]) => `${k}=${v}`),
+            Labels: labelsFor(workspaceId),
+            HostConfig: {
+              Binds: [`${volumeNameOf(workspaceId)}:${CONFIGS_PATH}`],
+              // Dockyard, not the Docker daemon, owns restarts.
+              RestartPolicy: { Name: 'no' },
+              NetworkMode: opts.network,
+              Memory: runtime.memoryMb ? runtime.memoryMb * 1024 * 1024 : undefined,
+              NanoCpus: runtime.cpus ? Math.round(runtime.cpus * 1e9) : undefined,
+              PidsLimit: runtime.pidsLimit,
+            },
+          });
+        } catch (err) {
+          if (statusOf(err) !== 409) throw err; // someone created it meanwhile: fine
+        }
+      });
+    },
+
+    async startContainer(workspaceId) {
+      const name = containerNameOf(workspaceId);
+      await dockerCall(`start container ${name}`, async () => {
+        try {
+          await docker.getContainer(name).start();
+        } catch (err) {
+          if (statusOf(err) === 304) return; // already running
+          if (statusOf(err) === 404) throw new TransientError(`container ${name} vanished before start`, { cause: err });
+          throw err;
+        }
+      });
+    },
+
+    async stopContainer(workspaceId, timeoutS) {
+      const name = containerNameOf(workspaceId);
+      return dockerCall(`stop container ${name}`, async () => {
+        try {
+          await docker.getContainer(name).stop({ t: timeoutS });
+          return true;
+        } catch (err) {
+          if (statusOf(err) === 304 || statusOf(err) === 404) return false;
+          throw err;
+        }
+      });
+    },
+
+    async removeContainer(workspaceId) {
+      const name = containerNameOf(workspaceId);
+      return dockerCall(`remove container ${name}`, async () => {
+        const existing = await inspectRaw(name);
+        if (!existing) return false;
+        assertManaged('container', name, existing.Config.Labels);
+        try {
+          await docker.getContainer(name).remove({ force: true });
+          return true;
+        } catch (err) {
+          if (statusOf(err) === 404) return false;
+          throw err;
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { Step } from '../context.ts';
+import { copyTemplate, templateFor, writeMarker } from './volume.ts';
+
+/**
+ * Restart: heal an empty volume from the template, or re-apply the template when
+ * asked; otherwise keep the user's config untouched. Names the branch it took.
+ */
+export const recover: Step = {
+  name: 'recover',
+  async run(ctx, state) {
+    const applyTemplate = ctx.action.kind === 'restart' && ctx.action.applyTemplate;
+    let branch: string;
+    if (!state.hasConfig) {
+      const template = await templateFor(ctx);
+      await copyTemplate(ctx, template);
+      branch = state.hasMarker
+        ? `volume emptied after provision — recovered from ${template.name}`
+        : `volume empty, never provisioned — seeded from ${template.name}`;
+      if (!state.hasMarker) await writeMarker(ctx, template.name);
+    } else if (applyTemplate) {
+      const template = await templateFor(ctx);
+      await copyTemplate(ctx, template);
+      branch = `template re-applied from ${template.name}`;
+    } else {
+      branch = 'volume healthy';
+    }
+    await ctx.note(branch, 'preflight');
+    return { branch };
+  },
+};

@@ -1,0 +1,23 @@
+import { Worker } from 'bullmq';
+import { ACTION_KINDS, catalog, redisConnection } from '@dockyard/shared';
+import type { WorkerDeps } from './jobs/context.ts';
+import { makeProcessor } from './jobs/run-job.ts';
+
+/** One BullMQ worker per lifecycle queue of the catalog, all sharing one processor. */
+export function startLifecycleWorkers(deps: WorkerDeps): Worker[] {
+  const processor = makeProcessor(deps);
+  const { timing } = deps.config;
+  return ACTION_KINDS.map((kind) => {
+    const worker = new Worker(catalog[kind].queue, processor, {
+      connection: redisConnection(deps.config.redisUrl),
+      prefix: deps.config.queuePrefix,
+      concurrency: deps.config.concurrency,
+      lockDuration: timing.JOB_LOCK_MS,
+      stalledInterval: timing.STALLED_INTERVAL_MS,
+      maxStalledCount: 2,
+    });
+    worker.on('error', (err) => deps.log.error({ err, queue: kind }, 'worker error'));
+    worker.on('failed', (job, err) => deps.log.debug({ jobId: job?.id, err: err.message }, 'job attempt failed'));
+    return worker;
+  });
+}

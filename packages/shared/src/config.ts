@@ -1,0 +1,83 @@
+import { readFileSync, statSync } from 'node:fs';
+import { z } from 'zod';
+import { RuntimesManifest } from './runtimes.ts';
+
+/** Thrown by loadConfig; main.ts prints it and exits 1. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+/** Connections every process needs. */
+export const ConnectionEnv = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only').default('dockyard'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: bool(false),
+});
+
+/** Timing knobs shared by the API (enqueue options) and the worker. Production defaults. */
+export const TimingEnv = z.object({
+  RETRY_ATTEMPTS: int(5, 1),
+  RETRY_BASE_DELAY_MS: int(2_000, 1),
+  PROVISION_TIMEOUT_MS: int(120_000, 100),
+  LEASE_MS: int(30_000, 500),
+  JOB_LOCK_MS: int(30_000, 500),
+  STALLED_INTERVAL_MS: int(30_000, 500),
+});
+
+export const RuntimeEnv = z.object({
+  RUNTIMES_FILE: z.string().min(1),
+  TEMPLATES_DIR: z.string().min(1),
+});
+
+export type ConnectionEnv = z.infer<typeof ConnectionEnv>;
+export type TimingEnv = z.infer<typeof TimingEnv>;
+
+/** Parse env with a schema; a bad value becomes one ConfigError naming every variable at fault. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** Read and validate RUNTIMES_FILE. */
+export function loadRuntimesFile(file: string): RuntimesManifest {
+  let raw: string;
+  try {
+    raw = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`RUNTIMES_FILE: cannot read ${file}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    throw new ConfigError(`RUNTIMES_FILE: ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = RuntimesManifest.safeParse(json);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`RUNTIMES_FILE: ${file} is not a valid manifest:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** TEMPLATES_DIR must be a readable directory. */
+export function checkTemplatesDir(dir: string): string {
+  try {
+    if (statSync(dir).isDirectory()) return dir;
+  } catch {
+    /* fall through */
+  }
+  throw new ConfigError(`TEMPLATES_DIR: ${dir} is not a directory`);
+}

@@ -1,0 +1,147 @@
+import type { Queryable } from './pool.ts';
+import type { Action } from '../catalog.ts';
+import type { WorkspaceRow, WorkspaceStatus } from './workspaces.ts';
+import { insertEvent } from './events.ts';
+
+/**
+ * The run slot of a workspace: which job runs (running_job_id + running_token,
+ * held by a lease) and which one waits (queued_job_id). Every write a job makes
+ * is fenced on its token, so a stale or superseded execution can never apply one.
+ */
+export interface Fence {
+  workspaceId: string;
+  jobId: string;
+  token: string;
+}
+
+export type ClaimResult =
+  | { kind: 'claimed'; action: Action; row: WorkspaceRow; tookOverFrom?: string }
+  | { kind: 'busy'; runningJobId: string }
+  | { kind: 'stale'; reason: string };
+
+/**
+ * Try to take the run slot for jobId (caller holds the row lock via lockWorkspace).
+ * A queued job may claim when nothing runs or the running lease expired; a job
+ * already holding the slot (a retry, or a stalled job re-run) may re-claim once its
+ * lease expired or when `ownRetry` says its previous attempt ended cleanly.
+ */
+export async function claimRunSlot(
+  q: Queryable,
+  row: WorkspaceRow,
+  p: { jobId: string; token: string; leaseMs: number; ownRetry: boolean },
+): Promise<ClaimResult> {
+  const leaseLive = row.lease_until !== null && row.lease_until.getTime() > Date.now();
+  if (row.queued_job_id === p.jobId) {
+    if (row.running_job_id && leaseLive) return { kind: 'busy', runningJobId: row.running_job_id };
+    const { rows } = await q.query<WorkspaceRow>(
+      `update workspaces set running_job_id = queued_job_id, running_action = queued_action,
+              running_token = $2::uuid, lease_until = now() + make_interval(secs => $3::float8 / 1000),
+              queued_job_id = null, queued_action = null, updated_at = now()
+        where id = $1::uuid returning *`,
+      [row.id, p.token, p.leaseMs],
+    );
+    const claimed = rows[0]!;
+    return { kind: 'claimed', action: claimed.running_action!, row: claimed, tookOverFrom: row.running_job_id ?? undefined };
+  }
+  if (row.running_job_id === p.jobId) {
+    if (leaseLive && !p.ownRetry) return { kind: 'busy', runningJobId: row.running_job_id };
+    const { rows } = await q.query<WorkspaceRow>(
+      `update workspaces set running_token = $2::uuid,
+              lease_until = now() + make_interval(secs => $3::float8 / 1000), updated_at = now()
+        where id = $1::uuid returning *`,
+      [row.id, p.token, p.leaseMs],
+    );
+    const claimed = rows[0]!;
+    return { kind: 'claimed', action: claimed.running_action!, row: claimed };
+  }
+  return { kind: 'stale', reason: `job ${p.jobId} no longer holds workspace ${row.id} (generation ${row.generation})` };
+}
+
+/** Extend the lease; false when the slot was taken over (the job must stop). */
+export async function renewLease(q: Queryable, f: Fence, leaseMs: number): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `update workspaces set lease_until = now() + make_interval(secs => $3::float8 / 1000)
+      where id = $1::uuid and running_token = $2::uuid`,
+    [f.workspaceId, f.token, leaseMs],
+  );
+  return rowCount === 1;
+}
+
+/** Give up the lease but keep the slot, so this job's next attempt can re-claim it. */
+export async function expireLease(q: Queryable, f: Fence): Promise<void> {
+  await q.query('update workspaces set lease_until = now() where id = $1::uuid and running_token = $2::uuid', [
+    f.workspaceId,
+    f.token,
+  ]);
+}
+
+/** Free the slot at the end of a job; returns the queued job waiting behind it, if any. */
+export async function releaseRunSlot(q: Queryable, f: Fence): Promise<{ queuedJobId: string | null; queuedKind: Action['kind'] | null }> {
+  const { rows } = await q.query<{ queued_job_id: string | null; queued_action: Action | null }>(
+    `update workspaces set running_job_id = null, running_action = null, running_token = null, lease_until = null,
+            step = case when queued_job_id is null then null else 'queued' end, updated_at = now()
+      where id = $1::uuid and running_token = $2::uuid
+      returning queued_job_id, queued_action`,
+    [f.workspaceId, f.token],
+  );
+  return { queuedJobId: rows[0]?.queued_job_id ?? null, queuedKind: rows[0]?.queued_action?.kind ?? null };
+}
+
+export interface Transition {
+  to: WorkspaceStatus;
+  cause: string;
+  attempt?: number;
+  message?: string | null;
+  step?: string | null;
+  lastError?: string | null;
+  /** allow writing a `removed` workspace (only the remove job itself does) */
+  allowRemoved?: boolean;
+  extra?: { provisionStarted?: boolean };
+}
+
+/**
+ * Fenced status write plus its event row, in the caller's transaction.
+ * Returns false (and writes nothing) when the fence no longer holds.
+ */
+export async function writeTransition(q: Queryable, f: Fence, t: Transition): Promise<boolean> {
+  const { rows } = await q.query<{ from_status: WorkspaceStatus }>(
+    `update workspaces w set status = $3::workspace_status,
+            step = case when $4::boolean then $5 else w.step end,
+            last_error = case when $3::workspace_status = 'failed' then $6 when $3::workspace_status = 'online' then null else w.last_error end,
+            provision_started_at = case when $7::boolean then now() else w.provision_started_at end,
+            updated_at = now()
+       from (select status as from_status from workspaces where id = $1::uuid) old
+      where w.id = $1::uuid and w.running_token = $2::uuid and (w.status <> 'removed' or $8::boolean)
+      returning old.from_status`,
+    [
+      f.workspaceId,
+      f.token,
+      t.to,
+      t.step !== undefined,
+      t.step ?? null,
+      t.lastError ?? null,
+      t.extra?.provisionStarted ?? false,
+      t.allowRemoved ?? false,
+    ],
+  );
+  if (rows.length === 0) return false;
+  await insertEvent(q, {
+    workspaceId: f.workspaceId,
+    from: rows[0]!.from_status,
+    to: t.to,
+    cause: t.cause,
+    jobId: f.jobId,
+    attempt: t.attempt ?? null,
+    message: t.message ?? null,
+  });
+  return true;
+}
+
+/** Fenced update of the current step name. */
+export async function setStep(q: Queryable, f: Fence, step: string | null): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `update workspaces set step = $3, updated_at = now() where id = $1::uuid and running_token = $2::uuid`,
+    [f.workspaceId, f.token, step],
+  );
+  return rowCount === 1;
+}

@@ -1,0 +1,102 @@
+import type { Queryable } from './pool.ts';
+import type { Action } from '../catalog.ts';
+
+export type WorkspaceStatus = 'provisioning' | 'online' | 'offline' | 'failed' | 'paused' | 'removed';
+export type DesiredState = 'running' | 'stopped' | 'removed';
+export const WORKSPACE_STATUSES: WorkspaceStatus[] = ['provisioning', 'online', 'offline', 'failed', 'paused', 'removed'];
+
+export interface WorkspaceRow {
+  id: string;
+  name: string;
+  runtime: string;
+  env: Record<string, string>;
+  status: WorkspaceStatus;
+  desired_state: DesiredState;
+  generation: number;
+  step: string | null;
+  last_error: string | null;
+  restart_count: number;
+  next_restart_at: Date | null;
+  provision_started_at: Date | null;
+  queued_job_id: string | null;
+  queued_action: Action | null;
+  running_job_id: string | null;
+  running_action: Action | null;
+  running_token: string | null;
+  lease_until: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export async function insertWorkspace(
+  q: Queryable,
+  ws: { id: string; name: string; runtime: string; env: Record<string, string>; queuedJobId: string; queuedAction: Action },
+): Promise<WorkspaceRow> {
+  const { rows } = await q.query<WorkspaceRow>(
+    `insert into workspaces (id, name, runtime, env, status, desired_state, generation, step,
+                             queued_job_id, queued_action, provision_started_at)
+     values ($1::uuid, $2, $3, $4::jsonb, 'provisioning', 'running', 1, 'queued', $5, $6::jsonb, now())
+     returning *`,
+    [ws.id, ws.name, ws.runtime, JSON.stringify(ws.env), ws.queuedJobId, JSON.stringify(ws.queuedAction)],
+  );
+  return rows[0]!;
+}
+
+export async function getWorkspace(q: Queryable, id: string): Promise<WorkspaceRow | undefined> {
+  const { rows } = await q.query<WorkspaceRow>('select * from workspaces where id = $1::uuid', [id]);
+  return rows[0];
+}
+
+/** Read a workspace and hold its row lock until the transaction ends. */
+export async function lockWorkspace(q: Queryable, id: string): Promise<WorkspaceRow | undefined> {
+  const { rows } = await q.query<WorkspaceRow>('select * from workspaces where id = $1::uuid for update', [id]);
+  return rows[0];
+}
+
+export interface WorkspaceFilter {
+  status?: WorkspaceStatus;
+  runtime?: string;
+  limit: number;
+  /** keyset cursor: created_at (as Postgres text, full precision) and id of the last row seen */
+  after?: { createdAt: string; id: string };
+}
+
+/** Newest first, keyset-paged. Returns one extra row's worth of cursor text per row. */
+export async function listWorkspaces(
+  q: Queryable,
+  f: WorkspaceFilter,
+): Promise<Array<WorkspaceRow & { created_at_text: string }>> {
+  const { rows } = await q.query<WorkspaceRow & { created_at_text: string }>(
+    `select *, created_at::text as created_at_text from workspaces
+      where ($1::workspace_status is null or status = $1::workspace_status)
+        and ($2::text is null or runtime = $2::text)
+        and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4::uuid))
+      order by created_at desc, id desc
+      limit $5::int`,
+    [f.status ?? null, f.runtime ?? null, f.after?.createdAt ?? null, f.after?.id ?? null, f.limit],
+  );
+  return rows;
+}
+
+/** Record a new or merged queued action (the caller holds the row lock). */
+export async function setQueuedAction(
+  q: Queryable,
+  id: string,
+  p: { generation: number; jobId: string; action: Action; desiredState: DesiredState; step: string | null },
+): Promise<WorkspaceRow> {
+  const { rows } = await q.query<WorkspaceRow>(
+    `update workspaces set generation = $2::int, queued_job_id = $3, queued_action = $4::jsonb,
+            desired_state = $5::desired_state, step = $6, updated_at = now()
+      where id = $1::uuid returning *`,
+    [id, p.generation, p.jobId, JSON.stringify(p.action), p.desiredState, p.step],
+  );
+  return rows[0]!;
+}
+
+/** Count workspaces per status (for metrics and the admin page). */
+export async function countByStatus(q: Queryable): Promise<Record<string, number>> {
+  const { rows } = await q.query<{ status: string; n: number }>(
+    'select status::text as status, count(*)::int as n from workspaces group by status',
+  );
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}

@@ -1,0 +1,125 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { enqueueAction, mergeActions, type Action, type Queues } from './catalog.ts';
+import type { TimingEnv } from './config.ts';
+import { jobIdOf } from './names.ts';
+import { withTransaction } from './db/pool.ts';
+import { insertWorkspace, lockWorkspace, setQueuedAction, type DesiredState, type WorkspaceRow } from './db/workspaces.ts';
+import { insertEvent } from './db/events.ts';
+import { claimIdempotencyKey } from './db/idempotency-keys.ts';
+
+/**
+ * Recording intent: every request is written to Postgres first (the source of truth),
+ * then its job is enqueued. A request arriving while another waits is merged into
+ * the waiting one (coalesced) instead of queueing a third.
+ */
+export interface IntentDeps {
+  pool: pg.Pool;
+  queues: Queues;
+  timing: TimingEnv;
+  log: Logger;
+}
+
+export type RequestResult =
+  | { kind: 'not-found' }
+  | { kind: 'removed'; workspace: WorkspaceRow }
+  | { kind: 'accepted'; workspace: WorkspaceRow; jobId: string; coalesced: boolean };
+
+const desiredStateOf = (a: Action): DesiredState =>
+  a.kind === 'stop' ? 'stopped' : a.kind === 'remove' ? 'removed' : 'running';
+
+export async function requestAction(
+  deps: IntentDeps,
+  workspaceId: string,
+  incoming: Action,
+  opts: { priority?: number } = {},
+): Promise<RequestResult> {
+  let toEnqueue: { generation: number; kind: Action['kind']; replaced?: { jobId: string; kind: Action['kind'] } } | undefined;
+  const result = await withTransaction(deps.pool, async (client): Promise<RequestResult> => {
+    const row = await lockWorkspace(client, workspaceId);
+    if (!row) return { kind: 'not-found' };
+    if (row.status === 'removed' && incoming.kind !== 'remove') return { kind: 'removed', workspace: row };
+
+    const queued = row.queued_job_id && row.queued_action ? row.queued_action : undefined;
+    const action = queued ? mergeActions(queued, incoming) : incoming;
+    const coalesced = queued !== undefined && action.kind === queued.kind;
+    const generation = coalesced ? row.generation : row.generation + 1;
+    const jobId = coalesced ? row.queued_job_id! : jobIdOf(workspaceId, generation);
+    let updated = await setQueuedAction(client, workspaceId, {
+      generation,
+      jobId,
+      action,
+      desiredState: desiredStateOf(action),
+      step: row.running_job_id ? row.step : 'queued',
+    });
+    if (action.kind === 'remove' && row.status !== 'removed') {
+      // The tombstone is immediate: from here on no job may move this workspace again.
+      const { rows } = await client.query<WorkspaceRow>(
+        `update workspaces set status = 'removed', updated_at = now() where id = $1::uuid returning *`,
+        [workspaceId],
+      );
+      updated = rows[0]!;
+      await insertEvent(client, { workspaceId, from: row.status, to: 'removed', cause: action.cause, jobId });
+    }
+    if (!coalesced) {
+      toEnqueue = {
+        generation,
+        kind: action.kind,
+        replaced: queued ? { jobId: row.queued_job_id!, kind: queued.kind } : undefined,
+      };
+    }
+    return { kind: 'accepted', workspace: updated, jobId, coalesced };
+  });
+  if (toEnqueue) await enqueueOrDefer(deps, { workspaceId, ...toEnqueue, priority: opts.priority });
+  return result;
+}
+
+export type CreateResult = { workspace: WorkspaceRow; jobId: string; created: boolean } | { conflict: string };
+
+export async function createWorkspace(
+  deps: IntentDeps,
+  req: { name: string; runtime: string; env: Record<string, string>; idempotencyKey?: string },
+): Promise<CreateResult> {
+  const id = randomUUID();
+  const action: Action = { kind: 'provision', cause: 'api: create' };
+  const result = await withTransaction(deps.pool, async (client): Promise<CreateResult> => {
+    if (req.idempotencyKey) {
+      const hash = createHash('sha256').update(JSON.stringify([req.name, req.runtime, req.env])).digest('hex');
+      const existing = await claimIdempotencyKey(client, req.idempotencyKey, hash, id);
+      if (existing) {
+        if (existing.requestHash !== hash) return { conflict: 'Idempotency-Key was already used with a different request body' };
+        const row = (await client.query<WorkspaceRow>('select * from workspaces where id = $1::uuid', [existing.workspaceId])).rows[0]!;
+        return { workspace: row, jobId: row.queued_job_id ?? row.running_job_id ?? jobIdOf(row.id, 1), created: false };
+      }
+    }
+    const jobId = jobIdOf(id, 1);
+    const row = await insertWorkspace(client, { id, name: req.name, runtime: req.runtime, env: req.env, queuedJobId: jobId, queuedAction: action });
+    await insertEvent(client, { workspaceId: id, from: null, to: 'provisioning', cause: action.cause, jobId });
+    return { workspace: row, jobId, created: true };
+  });
+  if ('workspace' in result && result.created) {
+    await enqueueOrDefer(deps, { workspaceId: id, generation: 1, kind: 'provision' });
+  }
+  return result;
+}
+
+/**
+ * Enqueue after commit. If Redis is unreachable the request is still recorded in
+ * Postgres; the reconciler re-derives the job from the queued slot later.
+ */
+async function enqueueOrDefer(
+  deps: IntentDeps,
+  job: { workspaceId: string; generation: number; kind: Action['kind']; priority?: number; replaced?: { jobId: string; kind: Action['kind'] } },
+): Promise<void> {
+  try {
+    await enqueueAction(deps.queues, deps.timing, job);
+  } catch (err) {
+    deps.log.warn({ err, workspaceId: job.workspaceId }, 'enqueue failed; the reconciler will re-enqueue from Postgres');
+    return;
+  }
+  if (job.replaced) {
+    // The superseded job would be dropped as stale anyway; removing it keeps the queues tidy.
+    await deps.queues[job.replaced.kind].remove(job.replaced.jobId).catch(() => undefined);
+  }
+}

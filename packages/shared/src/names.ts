@@ -1,0 +1,10 @@
+/** Docker names, compatible with the seed so existing volumes keep working. */
+export const MANAGED_LABEL = 'molecule.platform.managed';
+export const WORKSPACE_ID_LABEL = 'dockyard.workspace-id';
+
+export const id12 = (workspaceId: string): string => workspaceId.slice(0, 12);
+export const containerNameOf = (workspaceId: string): string => `ws-${id12(workspaceId)}`;
+export const volumeNameOf = (workspaceId: string): string => `ws-${id12(workspaceId)}-configs`;
+
+/** Deterministic BullMQ job id: one per workspace generation. */
+export const jobIdOf = (workspaceId: string, generation: number): string => `${workspaceId}.${generation}`;
