@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /** A runtime name is also a template folder name, so it must be a safe path segment. */
-export const RuntimeName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'runtime names are lowercase letters, digits and -, at most 63 characters');
+const RUNTIME_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const RUNTIME_NAME_RULE = 'runtime names are lowercase letters, digits and -, start with a letter or digit, at most 63 characters';
+export const RuntimeName = z.string().regex(RUNTIME_NAME, RUNTIME_NAME_RULE);
 
 export const RuntimeSpec = z.strictObject({
   image: z.string().min(1),
@@ -16,6 +16,10 @@ export const RuntimeSpec = z.strictObject({
 export type RuntimeSpec = z.infer<typeof RuntimeSpec>;
 
 export const RuntimesManifest = z.strictObject({
-  runtimes: z.record(RuntimeName, RuntimeSpec),
+  runtimes: z.record(z.string(), RuntimeSpec).superRefine((runtimes, ctx) => {
+    for (const name of Object.keys(runtimes)) {
+      if (!RUNTIME_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `"${name}": ${RUNTIME_NAME_RULE}` });
+    }
+  }),
 });
 export type RuntimesManifest = z.infer<typeof RuntimesManifest>;

@@ -1,0 +1,50 @@
+import Docker from 'dockerode';
+
+export function dockerFor(dockerHost: string): Docker {
+  const u = new URL(dockerHost);
+  return u.protocol === 'unix:' ? new Docker({ socketPath: u.pathname }) : new Docker({ host: u.hostname, port: Number(u.port) });
+}
+
+/** Remove the containers and volumes carrying a label (tests only ever remove by their own label). */
+export async function removeLabelled(docker: Docker, label: string): Promise<void> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const { Volumes } = await docker.listVolumes({ filters: { label: [label] } });
+  await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+}
+
+/** Read a file from a workspace's config volume via a throwaway (never-started) container. */
+export async function readVolumeFile(docker: Docker, volume: string, image: string, file: string): Promise<string | undefined> {
+  const c = await docker.createContainer({ Image: image, Cmd: ['true'], HostConfig: { Binds: [`${volume}:/v`], NetworkMode: 'none' }, Labels: { 'dockyard.test-run': process.env.DOCKYARD_TEST_RUN_ID ?? 'x' } });
+  try {
+    const stream = await c.getArchive({ path: `/v/${file}` });
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+    const buf = Buffer.concat(chunks);
+    // a single-file tar: 512-byte header, then the content
+    const size = parseInt(buf.subarray(124, 136).toString('ascii').trim(), 8);
+    return buf.subarray(512, 512 + size).toString('utf8');
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    throw err;
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+/** Run a shell command in a running container and return its output. */
+export async function execIn(docker: Docker, container: string, cmd: string[]): Promise<string> {
+  const exec = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  // strip docker's 8-byte multiplexing headers
+  const buf = Buffer.concat(chunks);
+  const out: Buffer[] = [];
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const len = buf.readUInt32BE(i + 4);
+    out.push(buf.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  return Buffer.concat(out).toString('utf8');
+}

@@ -1,0 +1,32 @@
+/** What `npm test` (scripts/test.mjs) hands the suite: real services and a per-run id. */
+export interface TestEnv {
+  adminDatabaseUrl: string;
+  redisUrl: string;
+  dockerHost: string;
+  image: string;
+  runId: string;
+}
+
+export function testEnv(): TestEnv {
+  const need = ['DATABASE_URL', 'REDIS_URL', 'DOCKER_HOST', 'DOCKYARD_TEST_IMAGE', 'DOCKYARD_TEST_RUN_ID'];
+  const missing = need.filter((k) => !process.env[k]);
+  if (missing.length) {
+    throw new Error(`missing ${missing.join(', ')}: run the suite with \`npm test\`, which starts the services it needs`);
+  }
+  return {
+    adminDatabaseUrl: process.env.DATABASE_URL!,
+    redisUrl: process.env.REDIS_URL!,
+    dockerHost: process.env.DOCKER_HOST!,
+    image: process.env.DOCKYARD_TEST_IMAGE!,
+    runId: process.env.DOCKYARD_TEST_RUN_ID!,
+  };
+}
+
+export const RUN_LABEL = 'dockyard.test-run';
+export const templateDbName = (runId: string) => `dockyard_tpl_${runId}`;
+
+export function databaseUrl(adminUrl: string, db: string): string {
+  const u = new URL(adminUrl);
+  u.pathname = `/${db}`;
+  return u.toString();
+}

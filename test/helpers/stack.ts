@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
+import Docker from 'dockerode';
+import pg from 'pg';
+import { pino } from 'pino';
+import { Redis } from 'ioredis';
+import type { FastifyInstance } from 'fastify';
+import { makePool, makeQueues, redisConnection, type Logger, type Queues } from '@dockyard/shared';
+import { buildApp } from '../../apps/api/src/app.ts';
+import { loadConfig as loadApiConfig } from '../../apps/api/src/config.ts';
+import { loadConfig as loadWorkerConfig } from '../../apps/worker/src/config.ts';
+import { startWorker } from '../../apps/worker/src/worker-app.ts';
+import { databaseUrl, RUN_LABEL, templateDbName, testEnv } from './env.ts';
+import { makeFixtureDir } from './fixtures.ts';
+import { waitFor } from './wait.ts';
+import { dockerFor, removeLabelled } from './docker.ts';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const STACK_LABEL = 'dockyard.test-stack';
+
+/** Short production-shaped timings so the suite runs fast. */
+export const FAST_TIMING = {
+  RETRY_ATTEMPTS: '3',
+  RETRY_BASE_DELAY_MS: '200',
+  PROVISION_TIMEOUT_MS: '15000',
+  LEASE_MS: '3000',
+  JOB_LOCK_MS: '3000',
+  STALLED_INTERVAL_MS: '1500',
+  STOP_TIMEOUT_S: '2',
+  SHUTDOWN_TIMEOUT_MS: '5000',
+};
+
+export interface Stack {
+  id: string;
+  url: string;
+  token: string;
+  env: Record<string, string>;
+  templatesDir: string;
+  runtimesFile: string;
+  pool: pg.Pool;
+  docker: Docker;
+  queues: Queues;
+  logLines: string[];
+  request(method: string, path: string, opts?: { body?: unknown; raw?: string; headers?: Record<string, string>; token?: string | null }): Promise<{ status: number; body: any; headers: Headers }>;
+  create(runtime?: string, name?: string): Promise<any>;
+  waitForStatus(id: string, status: string | string[], timeoutMs?: number): Promise<any>;
+  startWorker(extraEnv?: Record<string, string>): Promise<{ close(): Promise<void> }>;
+  spawnWorker(extraEnv?: Record<string, string>): ChildProcess;
+  close(): Promise<void>;
+}
+
+let dbCounter = 0;
+
+/** A private database, queue prefix, fixtures and Docker label; the API on a free port; optional in-process worker. */
+export async function startStack(opts: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
+  const t = testEnv();
+  const id = `${process.pid}${dbCounter++}${randomBytes(3).toString('hex')}`;
+  const dbName = `dockyard_t_${t.runId}_${id}`;
+  const admin = new pg.Client({ connectionString: t.adminDatabaseUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName} template ${templateDbName(t.runId)}`);
+  await admin.end();
+
+  const fixtures = makeFixtureDir(t.image);
+  const token = randomBytes(24).toString('hex');
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl(t.adminDatabaseUrl, dbName),
+    REDIS_URL: t.redisUrl,
+    DOCKER_HOST: t.dockerHost,
+    QUEUE_PREFIX: `t${id}`,
+    API_TOKEN: token,
+    RUNTIMES_FILE: fixtures.runtimesFile,
+    TEMPLATES_DIR: fixtures.templatesDir,
+    WORKSPACE_NETWORK: 'none',
+    DOCKER_LABELS: `${RUN_LABEL}=${t.runId},${STACK_LABEL}=${id}`,
+    LOG_LEVEL: 'debug',
+    ...FAST_TIMING,
+    ...opts.env,
+  };
+
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logLines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const log = pino({ level: 'debug' }, sink) as unknown as Logger;
+
+  const apiConfig = loadApiConfig(env);
+  const apiPool = makePool(env.DATABASE_URL!, log);
+  const apiQueues = makeQueues(redisConnection(env.REDIS_URL!), env.QUEUE_PREFIX!);
+  const redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: 1 });
+  const app: FastifyInstance = await buildApp({ config: apiConfig, pool: apiPool, queues: apiQueues, redis, log, timing: apiConfig.timing });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+
+  const pool = makePool(env.DATABASE_URL!);
+  const docker = dockerFor(t.dockerHost);
+  const queues = makeQueues(redisConnection(env.REDIS_URL!), env.QUEUE_PREFIX!);
+  const workers: Array<{ close(): Promise<void> }> = [];
+  const children: ChildProcess[] = [];
+
+  const stack: Stack = {
+    id,
+    url,
+    token,
+    env,
+    templatesDir: fixtures.templatesDir,
+    runtimesFile: fixtures.runtimesFile,
+    pool,
+    docker,
+    queues,
+    logLines,
+    async request(method, path, o = {}) {
+      const headers: Record<string, string> = { ...o.headers };
+      if (o.token !== null) headers.authorization ??= `Bearer ${o.token ?? token}`;
+      let body: string | undefined = o.raw;
+      if (o.body !== undefined) {
+        body = JSON.stringify(o.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(url + path, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async create(runtime = 'busybox', name = `ws-${runtime}`) {
+      const res = await stack.request('POST', '/v1/workspaces', { body: { name, runtime } });
+      if (res.status !== 202) throw new Error(`create answered ${res.status}: ${JSON.stringify(res.body)}`);
+      return res.body;
+    },
+    async waitForStatus(wsId, status, timeoutMs = 30_000) {
+      const wanted = Array.isArray(status) ? status : [status];
+      let last: unknown;
+      return waitFor(
+        `workspace ${wsId} to be ${wanted.join('|')}`,
+        async () => {
+          const res = await stack.request('GET', `/v1/workspaces/${wsId}`);
+          last = res.body;
+          if (wanted.includes(res.body.status)) return res.body;
+          if (res.body.status === 'failed' && !wanted.includes('failed')) {
+            throw new Error(`workspace failed: ${res.body.lastError}`);
+          }
+          return undefined;
+        },
+        { timeoutMs },
+      ).catch((err) => {
+        throw new Error(`${err.message}; last seen ${JSON.stringify(last)}`);
+      });
+    },
+    async startWorker(extraEnv = {}) {
+      const w = startWorker(loadWorkerConfig({ ...env, ...extraEnv }), log.child({ worker: workers.length }));
+      workers.push(w);
+      return w;
+    },
+    spawnWorker(extraEnv = {}) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
+        cwd: REPO,
+        env: { ...process.env, ...env, LOG_LEVEL: 'info', ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout!.on('data', (d) => logLines.push(...String(d).split('\n').filter(Boolean)));
+      child.stderr!.on('data', (d) => logLines.push(...String(d).split('\n').filter(Boolean)));
+      children.push(child);
+      return child;
+    },
+    async close() {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await Promise.all(workers.map((w) => w.close()));
+      await app.close();
+      await apiQueues.close();
+      await queues.close();
+      redis.disconnect();
+      await apiPool.end();
+      await pool.end();
+      await removeLabelled(docker, `${STACK_LABEL}=${id}`);
+      rmSync(fixtures.dir, { recursive: true, force: true });
+      const keys = new Redis(env.REDIS_URL!);
+      const found = await keys.keys(`${env.QUEUE_PREFIX}:*`);
+      if (found.length) await keys.del(...found);
+      keys.disconnect();
+    },
+  };
+  if (opts.worker !== false) await stack.startWorker();
+  return stack;
+}
