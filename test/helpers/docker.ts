@@ -48,3 +48,20 @@ export async function execIn(docker: Docker, container: string, cmd: string[]): 
   }
   return Buffer.concat(out).toString('utf8');
 }
+
+/** Run a shell command in a throwaway container that mounts a volume at /v (network none), and wait for it. */
+export async function runInVolume(docker: Docker, volume: string, image: string, script: string): Promise<void> {
+  const c = await docker.createContainer({
+    Image: image,
+    Cmd: ['sh', '-c', script],
+    HostConfig: { Binds: [`${volume}:/v`], NetworkMode: 'none' },
+    Labels: { 'dockyard.test-run': process.env.DOCKYARD_TEST_RUN_ID ?? 'x' },
+  });
+  try {
+    await c.start();
+    const { StatusCode } = await c.wait();
+    if (StatusCode !== 0) throw new Error(`"${script}" exited ${StatusCode}`);
+  } finally {
+    await c.remove({ force: true });
+  }
+}

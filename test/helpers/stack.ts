@@ -47,6 +47,8 @@ export interface Stack {
   request(method: string, path: string, opts?: { body?: unknown; raw?: string; headers?: Record<string, string>; token?: string | null }): Promise<{ status: number; body: any; headers: Headers }>;
   create(runtime?: string, name?: string): Promise<any>;
   waitForStatus(id: string, status: string | string[], timeoutMs?: number): Promise<any>;
+  /** wait until the job `jobId` wrote its final transition (to one of `to`); returns the workspace */
+  waitForJob(id: string, jobId: string, to?: string | string[], timeoutMs?: number): Promise<any>;
   startWorker(extraEnv?: Record<string, string>): Promise<{ close(): Promise<void> }>;
   spawnWorker(extraEnv?: Record<string, string>): ChildProcess;
   close(): Promise<void>;
@@ -157,6 +159,19 @@ export async function startStack(opts: { worker?: boolean; env?: Record<string, 
       ).catch((err) => {
         throw new Error(`${err.message}; last seen ${JSON.stringify(last)}`);
       });
+    },
+    async waitForJob(wsId, jobId, to = ['online', 'paused', 'removed', 'failed'], timeoutMs = 30_000) {
+      const wanted = Array.isArray(to) ? to : [to];
+      await waitFor(
+        `job ${jobId} to move workspace ${wsId} to ${wanted.join('|')}`,
+        async () => {
+          const res = await stack.request('GET', `/v1/workspaces/${wsId}/events?limit=20`);
+          // events the job itself wrote carry its attempt number (the API's own rows do not)
+          return res.body.items.some((e: any) => e.jobId === jobId && e.attempt !== null && wanted.includes(e.to)) || undefined;
+        },
+        { timeoutMs },
+      );
+      return (await stack.request('GET', `/v1/workspaces/${wsId}`)).body;
     },
     async startWorker(extraEnv = {}) {
       const w = startWorker(loadWorkerConfig({ ...env, ...extraEnv }), log.child({ worker: workers.length }));

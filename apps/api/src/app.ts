@@ -10,6 +10,7 @@ import { makeAuthHook } from './auth.ts';
 import { handleError, handleNotFound } from './errors.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerWorkspaceRoutes } from './routes/workspaces.ts';
+import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
 
 export interface ApiDeps {
   config: ApiConfig;
@@ -49,5 +50,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   registerHealthRoutes(app, deps);
   registerWorkspaceRoutes(app, deps);
+  registerDeadLetterRoutes(app, deps);
   return app;
 }

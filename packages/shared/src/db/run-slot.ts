@@ -137,10 +137,12 @@ export async function writeTransition(q: Queryable, f: Fence, t: Transition): Pr
   return true;
 }
 
-/** Fenced update of the current step name. */
+/** Fenced update of the current step name; refused once the workspace is removed (except for the remove job). */
 export async function setStep(q: Queryable, f: Fence, step: string | null): Promise<boolean> {
   const { rowCount } = await q.query(
-    `update workspaces set step = $3, updated_at = now() where id = $1::uuid and running_token = $2::uuid`,
+    `update workspaces set step = $3, updated_at = now()
+      where id = $1::uuid and running_token = $2::uuid
+        and (status <> 'removed' or running_action->>'kind' = 'remove')`,
     [f.workspaceId, f.token, step],
   );
   return rowCount === 1;
