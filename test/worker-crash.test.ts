@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { startStack, type Stack } from './helpers/stack.ts';
+import { waitFor } from './helpers/wait.ts';
+
+/**
+ * Real worker processes. The "stubborn" runtime ignores SIGTERM, so stopping its
+ * container takes STOP_TIMEOUT_S: a window in which to kill or stop the worker mid-step.
+ */
+describe('crash safety with real worker processes', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ worker: false, env: { STOP_TIMEOUT_S: '4' } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const waitForStep = (id: string, step: string) =>
+    waitFor(`workspace ${id} at step ${step}`, async () => (await stack.request('GET', `/v1/workspaces/${id}`)).body.step === step, {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
+
+  const startedLogLine = (child: import('node:child_process').ChildProcess) =>
+    new Promise<void>((resolve) => child.stdout!.on('data', (d) => String(d).includes('worker started') && resolve()));
+
+  it('a worker killed with SIGKILL mid-restart: another worker finishes the job; one container exists', async () => {
+    const a = stack.spawnWorker();
+    const { workspace } = await stack.create('stubborn', 'crashy');
+    const ws = await stack.waitForStatus(workspace.id, 'online', 60_000);
+    const restart = await stack.request('POST', `/v1/workspaces/${ws.id}/restart`, { body: { reason: 'crash test' } });
+    await waitForStep(ws.id, 'stop-container');
+    a.kill('SIGKILL');
+    await once(a, 'exit');
+    expect((await stack.request('GET', `/v1/workspaces/${ws.id}`)).body.status).toBe('provisioning');
+
+    const b = stack.spawnWorker();
+    const after = await stack.waitForJob(ws.id, restart.body.jobId, 'online', 60_000);
+    expect(after).toMatchObject({ status: 'online', step: null, lastError: null });
+    const containers = await stack.docker.listContainers({ all: true, filters: { label: [`dockyard.workspace-id=${ws.id}`] } });
+    expect(containers.map((c) => c.Names[0])).toEqual([`/${ws.containerName}`]);
+    expect(containers[0]!.State).toBe('running');
+    const row = (await stack.pool.query('select running_job_id, queued_job_id from workspaces where id = $1', [ws.id])).rows[0];
+    expect(row).toEqual({ running_job_id: null, queued_job_id: null });
+    b.kill('SIGTERM');
+    expect(await once(b, 'exit')).toEqual([0, null]);
+  });
+
+  it('SIGTERM lets the worker finish its current job, then exit 0', async () => {
+    const w = stack.spawnWorker();
+    await startedLogLine(w);
+    const { workspace } = await stack.create('stubborn', 'graceful');
+    const ws = await stack.waitForStatus(workspace.id, 'online', 60_000);
+    const restart = await stack.request('POST', `/v1/workspaces/${ws.id}/restart`, { body: {} });
+    await waitForStep(ws.id, 'stop-container');
+    w.kill('SIGTERM');
+    const [code] = await once(w, 'exit');
+    expect(code).toBe(0);
+    // the job finished before the process left
+    const events = (await stack.request('GET', `/v1/workspaces/${ws.id}/events?limit=5`)).body.items;
+    expect(events.some((e: any) => e.jobId === restart.body.jobId && e.to === 'online')).toBe(true);
+  });
+});
