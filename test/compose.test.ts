@@ -1,0 +1,133 @@
+// docker-compose.yml and the app Dockerfiles, checked without pulling images (none can be pulled here):
+// through `docker compose config` when the compose plugin exists, else by parsing the YAML.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const COMPOSE_FILE = join(REPO, 'docker-compose.yml');
+
+interface Mount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: Mount[];
+  depends_on?: Record<string, { condition: string }>;
+}
+
+/** Short (`src:dst:ro`) or long (`{ source, target, read_only }`) volume syntax → one shape. */
+function toMount(volume: unknown): Mount {
+  if (typeof volume === 'string') {
+    const [source = '', target = '', mode = ''] = volume.split(':');
+    return { source, target, readOnly: mode.split(',').includes('ro') };
+  }
+  const v = volume as { source: string; target: string; read_only?: boolean };
+  return { source: v.source, target: v.target, readOnly: v.read_only === true };
+}
+
+function loadCompose(): { services: Record<string, Service>; volumes: Record<string, unknown> } {
+  const env = { ...process.env, API_TOKEN: 'x'.repeat(32), POSTGRES_PASSWORD: 'secret' };
+  const plugin = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
+  let raw;
+  if (plugin.status === 0) {
+    const config = spawnSync('docker', ['compose', '-f', COMPOSE_FILE, 'config', '--format', 'json'], { encoding: 'utf8', env });
+    if (config.status !== 0) throw new Error(`docker compose config failed: ${config.stderr}`);
+    raw = JSON.parse(config.stdout);
+  } else {
+    raw = parse(readFileSync(COMPOSE_FILE, 'utf8'), { merge: true });
+  }
+  const services: Record<string, Service> = {};
+  for (const [name, s] of Object.entries<Record<string, unknown>>(raw.services)) {
+    const build = s.build as Service['build'] | undefined;
+    services[name] = {
+      ...(s as Service),
+      build: build && { context: resolve(REPO, build.context), dockerfile: build.dockerfile },
+      volumes: ((s.volumes as unknown[]) ?? []).map(toMount),
+    };
+  }
+  return { services, volumes: raw.volumes ?? {} };
+}
+
+const { services, volumes } = loadCompose();
+const service = (name: string): Service => {
+  const s = services[name];
+  if (!s) throw new Error(`docker-compose.yml has no service ${name}`);
+  return s;
+};
+const mountAt = (s: Service, target: string | undefined) => s.volumes?.find((m) => m.target === target);
+
+describe('docker-compose.yml', () => {
+  it('runs Redis 7 with the append-only file on a volume', () => {
+    const redis = service('redis');
+    expect(redis.image).toMatch(/^redis:7/);
+    expect(redis.command?.join(' ')).toContain('--appendonly yes');
+    expect(mountAt(redis, '/data')?.source).toBeTruthy();
+  });
+
+  it('keeps Postgres 16 data in a named volume', () => {
+    const postgres = service('postgres');
+    expect(postgres.image).toMatch(/^postgres:16/);
+    expect(postgres.environment).toHaveProperty('POSTGRES_PASSWORD');
+    const data = mountAt(postgres, '/var/lib/postgresql/data');
+    expect(data).toBeDefined();
+    expect(Object.keys(volumes)).toContain(data?.source);
+  });
+
+  it('gives the api its connections, the token and the config files (read-only)', () => {
+    const api = service('api');
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'API_TOKEN', 'PORT', 'HOST', 'TEMPLATES_DIR', 'RUNTIMES_FILE']) {
+      expect(api.environment, key).toHaveProperty(key);
+    }
+    expect(api.environment?.HOST).toBe('0.0.0.0');
+    expect(mountAt(api, api.environment?.TEMPLATES_DIR)?.readOnly).toBe(true);
+    expect(mountAt(api, api.environment?.RUNTIMES_FILE)?.readOnly).toBe(true);
+  });
+
+  it('refuses to start without an API token', () => {
+    expect(readFileSync(COMPOSE_FILE, 'utf8')).toMatch(/API_TOKEN: \$\{API_TOKEN:\?/);
+  });
+
+  it('gives the worker the Docker socket and read-only templates and runtimes', () => {
+    const worker = service('worker');
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'DOCKER_HOST', 'TEMPLATES_DIR', 'RUNTIMES_FILE', 'WORKSPACE_NETWORK']) {
+      expect(worker.environment, key).toHaveProperty(key);
+    }
+    expect(worker.environment?.DOCKER_HOST).toBe('unix:///var/run/docker.sock');
+    expect(mountAt(worker, '/var/run/docker.sock')?.source).toBe('/var/run/docker.sock');
+    const templates = mountAt(worker, worker.environment?.TEMPLATES_DIR);
+    expect(templates?.readOnly).toBe(true);
+    expect(resolve(REPO, templates?.source ?? '')).toBe(join(REPO, 'config', 'templates'));
+    expect(mountAt(worker, worker.environment?.RUNTIMES_FILE)?.readOnly).toBe(true);
+  });
+
+  it('runs migrations once, before the api and the worker', () => {
+    expect(service('migrate').command?.join(' ')).toContain('packages/shared/src/db/migrate-cli.ts');
+    for (const name of ['api', 'worker']) {
+      expect(service(name).depends_on?.migrate?.condition, name).toBe('service_completed_successfully');
+    }
+  });
+
+  it('builds every app from a Dockerfile that exists and runs that app', () => {
+    for (const name of ['api', 'worker']) {
+      const build = service(name).build;
+      expect(build, name).toBeDefined();
+      const dockerfile = join(build?.context ?? '', build?.dockerfile ?? '');
+      expect(existsSync(dockerfile), dockerfile).toBe(true);
+      const text = readFileSync(dockerfile, 'utf8');
+      expect(text).toMatch(/^FROM node:20-bookworm-slim/m);
+      expect(text).toContain('pnpm install --frozen-lockfile');
+      const cmd = /^CMD (.+)$/m.exec(text)?.[1] ?? '';
+      expect(cmd).toContain(`apps/${name}/src/main.ts`);
+      expect(existsSync(join(REPO, 'apps', name, 'src', 'main.ts'))).toBe(true);
+    }
+  });
+});
