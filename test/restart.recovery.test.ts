@@ -8,7 +8,8 @@ describe('restart: preflight and recovery', () => {
   let stack: Stack;
   const image = testEnv().image;
   beforeAll(async () => {
-    stack = await startStack();
+    // jobs only: the containers this file stops by hand must not be auto-restarted behind its back
+    stack = await startStack({ env: { WORKER_ROLES: 'jobs' } });
   });
   afterAll(async () => {
     await stack?.close();

@@ -30,6 +30,7 @@ export async function startDockerFaultProxy(dockerHost: string) {
     forwarded.push(`${req.method} ${req.url}`);
     const upstream = http.request({ socketPath, path: req.url, method: req.method, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
+      res.flushHeaders(); // streaming answers (events) must reach the client before their first chunk
       up.pipe(res);
     });
     upstream.on('error', (err) => {

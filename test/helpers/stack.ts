@@ -31,6 +31,8 @@ export const FAST_TIMING = {
   STALLED_INTERVAL_MS: '1500',
   STOP_TIMEOUT_S: '2',
   SHUTDOWN_TIMEOUT_MS: '5000',
+  LEADER_TTL_MS: '1500',
+  RECONCILE_INTERVAL_MS: '600000',
 };
 
 export interface Stack {
@@ -47,6 +49,9 @@ export interface Stack {
   request(method: string, path: string, opts?: { body?: unknown; raw?: string; headers?: Record<string, string>; token?: string | null }): Promise<{ status: number; body: any; headers: Headers }>;
   create(runtime?: string, name?: string): Promise<any>;
   waitForStatus(id: string, status: string | string[], timeoutMs?: number): Promise<any>;
+  redisGet(key: string): Promise<string | null>;
+  /** the workspace's events, oldest first */
+  events(id: string): Promise<any[]>;
   /** wait until the job `jobId` wrote its final transition (to one of `to`); returns the workspace */
   waitForJob(id: string, jobId: string, to?: string | string[], timeoutMs?: number): Promise<any>;
   startWorker(extraEnv?: Record<string, string>): Promise<{ close(): Promise<void> }>;
@@ -159,6 +164,10 @@ export async function startStack(opts: { worker?: boolean; env?: Record<string, 
       ).catch((err) => {
         throw new Error(`${err.message}; last seen ${JSON.stringify(last)}`);
       });
+    },
+    redisGet: (key) => redis.get(key),
+    async events(wsId) {
+      return (await stack.request('GET', `/v1/workspaces/${wsId}/events?limit=1000`)).body.items.reverse();
     },
     async waitForJob(wsId, jobId, to = ['online', 'paused', 'removed', 'failed'], timeoutMs = 30_000) {
       const wanted = Array.isArray(to) ? to : [to];

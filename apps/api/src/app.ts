@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import type { Redis } from 'ioredis';
 import type { Logger, Queues } from '@dockyard/shared';
@@ -11,6 +11,10 @@ import { handleError, handleNotFound } from './errors.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerWorkspaceRoutes } from './routes/workspaces.ts';
 import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
+import { registerMetrics } from './metrics.ts';
+import { documentPlainRoutes } from './openapi-docs.ts';
+import { registerAdmin } from './admin/register-admin.ts';
+import { registerAutoRestartRoutes } from './routes/auto-restart.ts';
 
 export interface ApiDeps {
   config: ApiConfig;
@@ -35,6 +39,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   app.addHook('onRequest', makeAuthHook(deps.config.apiToken));
+  documentPlainRoutes(app);
 
   await app.register(swagger, {
     openapi: {
@@ -44,12 +49,16 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  registerMetrics(app, deps);
   registerHealthRoutes(app, deps);
   registerWorkspaceRoutes(app, deps);
   registerDeadLetterRoutes(app, deps);
+  registerAutoRestartRoutes(app, deps);
+  await registerAdmin(app, deps);
   return app;
 }

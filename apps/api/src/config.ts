@@ -6,7 +6,6 @@ const ApiEnv = ConnectionEnv.extend(TimingEnv.shape).extend({
   HOST: z.string().min(1).default('127.0.0.1'),
   API_TOKEN: z.string().min(32, 'must be at least 32 characters'),
   RUNTIMES_FILE: z.string().min(1),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
 });
 
 export interface ApiConfig {

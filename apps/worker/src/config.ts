@@ -23,6 +23,12 @@ const WorkerEnv = ConnectionEnv.extend(TimingEnv.shape)
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
     STOP_TIMEOUT_S: z.coerce.number().int().min(0).max(600).default(10),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+    WORKER_ROLES: z
+      .string()
+      .default('jobs,watcher,reconciler')
+      .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(['jobs', 'watcher', 'reconciler'])).min(1, 'name at least one of jobs, watcher, reconciler')),
+    RECONCILE_REMOVE_ORPHANS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   });
 
 export interface WorkerConfig {
@@ -42,6 +48,9 @@ export interface WorkerConfig {
   concurrency: number;
   stopTimeoutS: number;
   shutdownTimeoutMs: number;
+  /** what this process runs: lifecycle job workers, the Docker events watcher, the reconciler */
+  roles: Array<'jobs' | 'watcher' | 'reconciler'>;
+  removeOrphans: boolean;
 }
 
 /** Validate the worker's environment once, at start. Throws ConfigError naming the variable at fault. */
@@ -63,6 +72,8 @@ export function loadConfig(env: Record<string, string | undefined>): WorkerConfi
     concurrency: e.WORKER_CONCURRENCY,
     stopTimeoutS: e.STOP_TIMEOUT_S,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    roles: e.WORKER_ROLES,
+    removeOrphans: e.RECONCILE_REMOVE_ORPHANS,
   };
 }
 

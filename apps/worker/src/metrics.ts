@@ -1,35 +1,30 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { jobMetricDefs, type CounterDef, type HistogramDef, type Labels, type MetricsStore } from '@dockyard/shared';
 
-/** The worker's Prometheus metrics. */
-export function makeWorkerMetrics(registry = new Registry()) {
-  collectDefaultMetrics({ register: registry });
+type OnError = (err: unknown) => void;
+
+/** A counter whose increments go to the cluster-wide store; never throws, never blocks the job. */
+function counter(store: MetricsStore, def: CounterDef, onError: OnError) {
+  return { inc: (labels?: Labels, by = 1) => void store.inc(def, labels, by).catch(onError) };
+}
+
+function histogram(store: MetricsStore, def: HistogramDef, onError: OnError) {
+  return { observe: (labels: Labels, seconds: number) => void store.observe(def, labels, seconds).catch(onError) };
+}
+
+/**
+ * The worker's metrics. They are recorded in Redis (one pipeline per observation) rather
+ * than in this process, so the API's GET /metrics shows the sum over every worker.
+ * A failed write is reported to `onError` and otherwise ignored: metrics never fail a job.
+ */
+export function makeWorkerMetrics(store: MetricsStore, onError: OnError = () => undefined) {
+  const d = jobMetricDefs;
   return {
-    registry,
-    jobDuration: new Histogram({
-      name: 'dockyard_job_duration_seconds',
-      help: 'Lifecycle job execution time, by job and outcome',
-      labelNames: ['job', 'outcome'],
-      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
-      registers: [registry],
-    }),
-    stepDuration: new Histogram({
-      name: 'dockyard_step_duration_seconds',
-      help: 'Lifecycle job step time, by job and step',
-      labelNames: ['job', 'step'],
-      buckets: [0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60],
-      registers: [registry],
-    }),
-    outcomes: new Counter({
-      name: 'dockyard_job_outcomes_total',
-      help: 'Job attempt outcomes: completed, retried, dead_lettered, superseded',
-      labelNames: ['job', 'outcome'],
-      registers: [registry],
-    }),
-    fencedWrites: new Counter({
-      name: 'dockyard_fenced_writes_total',
-      help: 'Status writes refused because a newer job holds the workspace',
-      registers: [registry],
-    }),
+    jobDuration: histogram(store, d.jobDuration, onError),
+    stepDuration: histogram(store, d.stepDuration, onError),
+    outcomes: counter(store, d.outcomes, onError),
+    fencedWrites: counter(store, d.fencedWrites, onError),
+    autoRestarts: counter(store, d.autoRestarts, onError),
+    crashLoopFailures: counter(store, d.crashLoopFailures, onError),
   };
 }
 export type WorkerMetrics = ReturnType<typeof makeWorkerMetrics>;

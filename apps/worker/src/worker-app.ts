@@ -1,9 +1,13 @@
-import { makePool, makeQueues, redisConnection, type Logger } from '@dockyard/shared';
+import { makeMetricsStore, makePool, makeQueues, redisConnection, redisOfQueue, type Logger } from '@dockyard/shared';
 import type { WorkerConfig } from './config.ts';
 import { makeDockerClient } from './docker/client.ts';
 import { makeWorkspaceDocker } from './docker/workspace-docker.ts';
 import { makeWorkerMetrics } from './metrics.ts';
 import { startLifecycleWorkers } from './workers.ts';
+import { Redis } from 'ioredis';
+import { runAsLeader } from './control/leader.ts';
+import { watchContainerEvents } from './control/events-watcher.ts';
+import { runReconciler } from './control/reconciler.ts';
 
 /** Wire and start everything a worker process runs; `close()` stops it in reverse order. */
 export function startWorker(config: WorkerConfig, log: Logger) {
@@ -13,15 +17,30 @@ export function startWorker(config: WorkerConfig, log: Logger) {
     network: config.network,
     extraLabels: config.extraLabels,
   });
-  const metrics = makeWorkerMetrics();
+  const metrics = makeWorkerMetrics(makeMetricsStore(redisOfQueue(queues.provision), config.queuePrefix), (err) => log.warn({ err }, 'metrics write failed'));
   const deps = { pool, docker, queues, config, log, metrics };
-  const workers = startLifecycleWorkers(deps);
-  log.info({ queues: workers.map((w) => w.name), concurrency: config.concurrency }, 'worker started');
+  const workers = config.roles.includes('jobs') ? startLifecycleWorkers(deps) : [];
+  // the control loops run in one process at a time, whichever wins the Redis lock
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+  redis.on('error', (err) => log.debug({ err }, 'redis client error'));
+  const intent = { pool, queues, timing: config.timing, log };
+  const leaders: Array<ReturnType<typeof runAsLeader>> = [];
+  if (config.roles.includes('watcher')) {
+    const watcherDeps = { ...intent, docker, redis, metrics, prefix: config.queuePrefix, log: log.child({ loop: 'watcher' }) };
+    leaders.push(runAsLeader({ redis, key: `${config.queuePrefix}:leader:watcher`, ttlMs: config.timing.LEADER_TTL_MS, log, task: (s) => watchContainerEvents(watcherDeps, s) }));
+  }
+  if (config.roles.includes('reconciler')) {
+    const reconcilerDeps = { ...intent, docker, metrics, removeOrphans: config.removeOrphans, log: log.child({ loop: 'reconciler' }) };
+    leaders.push(runAsLeader({ redis, key: `${config.queuePrefix}:leader:reconciler`, ttlMs: config.timing.LEADER_TTL_MS, log, task: (s) => runReconciler(reconcilerDeps, s) }));
+  }
+  log.info({ roles: config.roles, queues: workers.map((w) => w.name), concurrency: config.concurrency }, 'worker started');
   return {
     deps,
     workers,
     async close() {
+      await Promise.all(leaders.map((l) => l.close()));
       await Promise.all(workers.map((w) => w.close()));
+      redis.disconnect();
       await queues.close();
       await pool.end();
     },

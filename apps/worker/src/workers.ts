@@ -7,6 +7,11 @@ import { makeProcessor } from './jobs/run-job.ts';
 export function startLifecycleWorkers(deps: WorkerDeps): Worker[] {
   const processor = makeProcessor(deps);
   const { timing } = deps.config;
+  // Pace restarts cluster-wide so a mass restart never floods the Docker daemon.
+  void deps.queues.restart
+    .setGlobalConcurrency(timing.RESTART_CONCURRENCY)
+    .then(() => deps.queues.restart.setGlobalRateLimit(timing.RESTART_RATE_PER_SEC, 1000))
+    .catch((err) => deps.log.warn({ err }, 'could not set the restart queue limits'));
   return ACTION_KINDS.map((kind) => {
     const worker = new Worker(catalog[kind].queue, processor, {
       connection: redisConnection(deps.config.redisUrl),

@@ -42,9 +42,16 @@ export const DEAD_LETTER_QUEUE = 'dead-letter';
 export const ACTION_KINDS = Object.keys(catalog) as ActionKind[];
 
 /** Retry policy, in one place: exponential backoff with jitter. */
-export function jobOptionsFor(timing: TimingEnv, workspaceId: string, generation: number, priority?: number): JobsOptions {
+export function jobOptionsFor(
+  timing: TimingEnv,
+  workspaceId: string,
+  generation: number,
+  priority?: number,
+  delayMs?: number,
+): JobsOptions {
   return {
     jobId: jobIdOf(workspaceId, generation),
+    delay: delayMs && delayMs > 0 ? delayMs : undefined,
     attempts: timing.RETRY_ATTEMPTS,
     backoff: { type: 'exponential', delay: timing.RETRY_BASE_DELAY_MS, jitter: 0.5 },
     priority,
@@ -72,9 +79,9 @@ export function makeQueues(connection: ConnectionOptions, prefix: string): Queue
 export async function enqueueAction(
   queues: Queues,
   timing: TimingEnv,
-  job: { workspaceId: string; generation: number; kind: ActionKind; priority?: number },
+  job: { workspaceId: string; generation: number; kind: ActionKind; priority?: number; delayMs?: number },
 ): Promise<string> {
-  const opts = jobOptionsFor(timing, job.workspaceId, job.generation, job.priority);
+  const opts = jobOptionsFor(timing, job.workspaceId, job.generation, job.priority, job.delayMs);
   await queues[job.kind].add(job.kind, { workspaceId: job.workspaceId, generation: job.generation }, opts);
   return opts.jobId!;
 }

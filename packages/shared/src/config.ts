@@ -31,6 +31,16 @@ export const TimingEnv = z.object({
   LEASE_MS: int(30_000, 500),
   JOB_LOCK_MS: int(30_000, 500),
   STALLED_INTERVAL_MS: int(30_000, 500),
+  // crash-loop backoff, Kubernetes' numbers: at once, then 10 s, 20 s, 40 s … capped at 5 min
+  CRASH_BACKOFF_BASE_MS: int(10_000, 1),
+  CRASH_BACKOFF_MAX_MS: int(300_000, 1),
+  CRASH_RESET_AFTER_MS: int(600_000, 1),
+  CRASH_LOOP_LIMIT: int(10, 1),
+  CRASH_LOOP_WINDOW_MS: int(3_600_000, 1),
+  RECONCILE_INTERVAL_MS: int(30_000, 100),
+  LEADER_TTL_MS: int(15_000, 300),
+  RESTART_RATE_PER_SEC: int(5, 1),
+  RESTART_CONCURRENCY: int(10, 1),
 });
 
 export const RuntimeEnv = z.object({

@@ -26,52 +26,78 @@ export type RequestResult =
   | { kind: 'removed'; workspace: WorkspaceRow }
   | { kind: 'accepted'; workspace: WorkspaceRow; jobId: string; coalesced: boolean };
 
+/** BullMQ priorities: no priority runs first (operators); then automatic restarts; then bulk ones. */
+export const AUTO_PRIORITY = 5;
+export const BULK_PRIORITY = 10;
+
 const desiredStateOf = (a: Action): DesiredState =>
   a.kind === 'stop' ? 'stopped' : a.kind === 'remove' ? 'removed' : 'running';
+
+export interface PendingEnqueue {
+  workspaceId: string;
+  generation: number;
+  kind: Action['kind'];
+  priority?: number;
+  delayMs?: number;
+  replaced?: { jobId: string; kind: Action['kind'] };
+}
+
+/**
+ * Put an action in a locked workspace's queued slot: merge it into the waiting
+ * action if there is one (same kind → same job), else a new generation and job id.
+ */
+export async function queueAction(
+  client: pg.PoolClient,
+  row: WorkspaceRow,
+  incoming: Action,
+): Promise<{ workspace: WorkspaceRow; jobId: string; coalesced: boolean; pending?: PendingEnqueue }> {
+  const queued = row.queued_job_id && row.queued_action ? row.queued_action : undefined;
+  const action = queued ? mergeActions(queued, incoming) : incoming;
+  const coalesced = queued !== undefined && action.kind === queued.kind;
+  const generation = coalesced ? row.generation : row.generation + 1;
+  const jobId = coalesced ? row.queued_job_id! : jobIdOf(row.id, generation);
+  let workspace = await setQueuedAction(client, row.id, {
+    generation,
+    jobId,
+    action,
+    desiredState: desiredStateOf(action),
+    step: row.running_job_id ? row.step : 'queued',
+  });
+  if (action.kind === 'remove' && row.status !== 'removed') {
+    // The tombstone is immediate: from here on no job may move this workspace again.
+    const { rows } = await client.query<WorkspaceRow>(
+      `update workspaces set status = 'removed', updated_at = now() where id = $1::uuid returning *`,
+      [row.id],
+    );
+    workspace = rows[0]!;
+    await insertEvent(client, { workspaceId: row.id, from: row.status, to: 'removed', cause: action.cause, jobId });
+  }
+  const pending = coalesced
+    ? undefined
+    : { workspaceId: row.id, generation, kind: action.kind, replaced: queued ? { jobId: row.queued_job_id!, kind: queued.kind } : undefined };
+  return { workspace, jobId, coalesced, pending };
+}
 
 export async function requestAction(
   deps: IntentDeps,
   workspaceId: string,
   incoming: Action,
-  opts: { priority?: number } = {},
+  opts: { priority?: number; delayMs?: number; resetCrashLoop?: boolean } = {},
 ): Promise<RequestResult> {
-  let toEnqueue: { generation: number; kind: Action['kind']; replaced?: { jobId: string; kind: Action['kind'] } } | undefined;
+  let pending: PendingEnqueue | undefined;
   const result = await withTransaction(deps.pool, async (client): Promise<RequestResult> => {
     const row = await lockWorkspace(client, workspaceId);
     if (!row) return { kind: 'not-found' };
     if (row.status === 'removed' && incoming.kind !== 'remove') return { kind: 'removed', workspace: row };
-
-    const queued = row.queued_job_id && row.queued_action ? row.queued_action : undefined;
-    const action = queued ? mergeActions(queued, incoming) : incoming;
-    const coalesced = queued !== undefined && action.kind === queued.kind;
-    const generation = coalesced ? row.generation : row.generation + 1;
-    const jobId = coalesced ? row.queued_job_id! : jobIdOf(workspaceId, generation);
-    let updated = await setQueuedAction(client, workspaceId, {
-      generation,
-      jobId,
-      action,
-      desiredState: desiredStateOf(action),
-      step: row.running_job_id ? row.step : 'queued',
-    });
-    if (action.kind === 'remove' && row.status !== 'removed') {
-      // The tombstone is immediate: from here on no job may move this workspace again.
-      const { rows } = await client.query<WorkspaceRow>(
-        `update workspaces set status = 'removed', updated_at = now() where id = $1::uuid returning *`,
-        [workspaceId],
-      );
-      updated = rows[0]!;
-      await insertEvent(client, { workspaceId, from: row.status, to: 'removed', cause: action.cause, jobId });
+    if (opts.resetCrashLoop) {
+      // an operator's restart clears the crash-loop history, so auto-restart resumes
+      await client.query(`update workspaces set restart_count = 0, crash_times = '{}', next_restart_at = null where id = $1::uuid`, [workspaceId]);
     }
-    if (!coalesced) {
-      toEnqueue = {
-        generation,
-        kind: action.kind,
-        replaced: queued ? { jobId: row.queued_job_id!, kind: queued.kind } : undefined,
-      };
-    }
-    return { kind: 'accepted', workspace: updated, jobId, coalesced };
+    const queued = await queueAction(client, row, incoming);
+    pending = queued.pending && { ...queued.pending, priority: opts.priority, delayMs: opts.delayMs };
+    return { kind: 'accepted', workspace: queued.workspace, jobId: queued.jobId, coalesced: queued.coalesced };
   });
-  if (toEnqueue) await enqueueOrDefer(deps, { workspaceId, ...toEnqueue, priority: opts.priority });
+  if (pending) await enqueueOrDefer(deps, pending);
   return result;
 }
 
@@ -108,10 +134,7 @@ export async function createWorkspace(
  * Enqueue after commit. If Redis is unreachable the request is still recorded in
  * Postgres; the reconciler re-derives the job from the queued slot later.
  */
-async function enqueueOrDefer(
-  deps: IntentDeps,
-  job: { workspaceId: string; generation: number; kind: Action['kind']; priority?: number; replaced?: { jobId: string; kind: Action['kind'] } },
-): Promise<void> {
+export async function enqueueOrDefer(deps: IntentDeps, job: PendingEnqueue): Promise<void> {
   try {
     await enqueueAction(deps.queues, deps.timing, job);
   } catch (err) {

@@ -94,7 +94,12 @@ export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps)
     async (req, reply) => {
       const { applyTemplate = false, reason } = req.body ?? {};
       const cause = reason ? `api: restart (${reason})` : 'api: restart';
-      const result = await requestAction(deps, req.params.id, { kind: 'restart', cause, applyTemplate, reason, auto: false });
+      const result = await requestAction(
+        deps,
+        req.params.id,
+        { kind: 'restart', cause, applyTemplate, reason, auto: false },
+        { resetCrashLoop: true },
+      );
       return reply.code(202).send(accepted(result, req.params.id));
     },
   );

@@ -36,6 +36,29 @@ export interface WorkspaceDocker {
   startContainer(workspaceId: string): Promise<void>;
   stopContainer(workspaceId: string, timeoutS: number): Promise<boolean>;
   removeContainer(workspaceId: string): Promise<boolean>;
+  /** managed containers of this installation (managed label plus DOCKER_LABELS) */
+  listManagedContainers(): Promise<ManagedContainer[]>;
+  /** remove a managed container by id (orphan clean-up) */
+  removeContainerById(id: string): Promise<void>;
+  /** container die/oom/health events of this installation since a Docker timestamp ("seconds.nanos") */
+  containerEvents(since: string, signal: AbortSignal): Promise<AsyncIterable<DockerEvent>>;
+}
+
+export interface ManagedContainer {
+  id: string;
+  name: string;
+  workspaceId: string;
+  role: string | undefined;
+  running: boolean;
+}
+
+export interface DockerEvent {
+  action: string;
+  workspaceId: string | undefined;
+  role: string | undefined;
+  exitCode: string | undefined;
+  containerName: string | undefined;
+  timeNano: number;
 }
 
 export interface ContainerSpec {
@@ -90,7 +113,48 @@ export function makeWorkspaceDocker(docker: Docker, opts: { network: string; ext
     }
   }
 
+  const installationLabels = () => [`${MANAGED_LABEL}=true`, ...Object.entries(opts.extraLabels).map(([k, v]) => `${k}=${v}`)];
+
   return {
+    async listManagedContainers() {
+      const list = await dockerCall('list containers', () => docker.listContainers({ all: true, filters: { label: installationLabels() } }));
+      return list.map((c) => ({
+        id: c.Id,
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        workspaceId: c.Labels[WORKSPACE_ID_LABEL] ?? '',
+        role: c.Labels['dockyard.role'],
+        running: c.State === 'running',
+      }));
+    },
+
+    async removeContainerById(id) {
+      await dockerCall(`remove container ${id}`, async () => {
+        const info = await docker.getContainer(id).inspect();
+        assertManaged('container', info.Name, info.Config.Labels);
+        await docker.getContainer(id).remove({ force: true });
+      });
+    },
+
+    async containerEvents(since, signal) {
+      const filters = { type: ['container'], event: ['die', 'oom', 'health_status'], label: installationLabels() };
+      const subscribe = (docker.getEvents.bind(docker) as (o: object) => Promise<NodeJS.ReadableStream>)({
+        since,
+        filters: JSON.stringify(filters),
+      });
+      // Closing must not wait for an engine that is slow to answer the subscription.
+      const aborted = new Promise<never>((_, reject) =>
+        signal.addEventListener('abort', () => reject(new Error('events subscription aborted')), { once: true }),
+      );
+      aborted.catch(() => undefined);
+      subscribe.then((late) => signal.aborted && (late as unknown as { destroy(): void }).destroy()).catch(() => undefined);
+      const stream = (await dockerCall('subscribe to Docker events', () => Promise.race([subscribe, aborted]))) as NodeJS.ReadableStream & {
+        destroy(): void;
+      };
+      if (signal.aborted) stream.destroy();
+      signal.addEventListener('abort', () => stream.destroy(), { once: true });
+      return parseEventStream(stream);
+    },
+
     async ensureVolume(workspaceId) {
       const name = volumeNameOf(workspaceId);
       await dockerCall(`create volume ${name}`, async () => {
@@ -217,4 +281,28 @@ export function makeWorkspaceDocker(docker: Docker, opts: { network: string; ext
       });
     },
   };
+}
+
+/** Docker's event stream is JSON objects, one per line (possibly split across chunks). */
+async function* parseEventStream(stream: NodeJS.ReadableStream): AsyncIterable<DockerEvent> {
+  let buffer = '';
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    buffer += chunk.toString('utf8');
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (!line) continue;
+      const e = JSON.parse(line) as { Action?: string; status?: string; timeNano?: number; time?: number; Actor?: { Attributes?: Record<string, string> } };
+      const attrs = e.Actor?.Attributes ?? {};
+      yield {
+        action: e.Action ?? e.status ?? '',
+        workspaceId: attrs[WORKSPACE_ID_LABEL],
+        role: attrs['dockyard.role'],
+        exitCode: attrs.exitCode,
+        containerName: attrs.name,
+        timeNano: e.timeNano ?? (e.time ?? 0) * 1e9,
+      };
+    }
+  }
 }

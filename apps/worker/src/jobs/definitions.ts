@@ -17,16 +17,21 @@ export interface JobDefinition {
   finish(state: StepState): Omit<Transition, 'cause'>;
 }
 
+/** The container started and died at once: the job ends `offline` and auto-restart takes over. */
+const exitedEarly = (s: StepState): Omit<Transition, 'cause'> | undefined =>
+  s.exitedEarly ? { to: 'offline', message: `container exited right after start (exit code ${s.exitCode})` } : undefined;
+
 export const jobDefinitions: Record<ActionKind, JobDefinition> = {
   provision: {
     enters: 'provisioning',
     steps: [createVolume, seed, markProvisioned, createContainer, startContainer, waitRunning],
-    finish: (s) => ({ to: 'online', message: s.seeded ? `provisioned from ${s.template}` : 'provisioned (volume already populated)' }),
+    finish: (s) =>
+      exitedEarly(s) ?? { to: 'online', message: s.seeded ? `provisioned from ${s.template}` : 'provisioned (volume already populated)' },
   },
   restart: {
     enters: 'provisioning',
     steps: [stopContainer, preflight, recover, createContainer, startContainer, waitRunning],
-    finish: (s) => ({ to: 'online', message: `restarted: ${s.branch}` }),
+    finish: (s) => exitedEarly(s) ?? { to: 'online', message: `restarted: ${s.branch}` },
   },
   stop: {
     steps: [stopContainer],

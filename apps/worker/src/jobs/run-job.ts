@@ -11,6 +11,7 @@ import {
   messageOf,
   releaseRunSlot,
   renewLease,
+  requestAutoRestart,
   setStep,
   withTransaction,
   writeTransition,
@@ -94,6 +95,7 @@ export function makeProcessor(deps: WorkerDeps) {
 
     const started = Date.now();
     let keepSlot = false;
+    let crashed = false;
     try {
       if (definition.enters && ctx.workspace.status !== definition.enters) {
         await ctx.transition({ to: definition.enters, cause: claim.action.cause, step: 'starting', extra: { provisionStarted: true } });
@@ -101,6 +103,7 @@ export function makeProcessor(deps: WorkerDeps) {
       for (const step of definition.steps) {
         if (checkpoint.done.includes(step.name)) continue;
         currentStep = step.name;
+        ctx.log = log.child({ step: step.name });
         await ctx.setStep(step.name);
         const stepStart = Date.now();
         const out = await step.run(ctx, checkpoint.state);
@@ -113,6 +116,7 @@ export function makeProcessor(deps: WorkerDeps) {
       const final = definition.finish(checkpoint.state);
       await ctx.transition({ ...final, cause: claim.action.cause, step: null });
       log.info({ to: final.to, ms: Date.now() - started }, 'job completed');
+      if (final.to === 'offline') crashed = true;
       deps.metrics.outcomes.inc({ job: job.name, outcome: 'completed' });
       deps.metrics.jobDuration.observe({ job: job.name, outcome: 'completed' }, (Date.now() - started) / 1000);
       return { outcome: final.to };
@@ -149,6 +153,7 @@ export function makeProcessor(deps: WorkerDeps) {
     } finally {
       clearInterval(heartbeat);
       if (!keepSlot) await releaseAndWakeNext(deps, fence).catch((err) => log.warn({ err }, 'release failed; the lease will expire'));
+      if (crashed) await requestCrashRestart(deps, workspaceId, log);
     }
   };
 }
@@ -159,4 +164,15 @@ async function releaseAndWakeNext(deps: WorkerDeps, fence: Fence): Promise<void>
   if (!next.queuedJobId || !next.queuedKind) return;
   const waiting = await deps.queues[next.queuedKind].getJob(next.queuedJobId);
   if (waiting && (await waiting.isDelayed())) await waiting.promote().catch(() => undefined);
+}
+
+/** After a job saw its container die at start: the crash-loop backoff decides when to try again. */
+async function requestCrashRestart(deps: WorkerDeps, workspaceId: string, log: WorkerDeps['log']): Promise<void> {
+  const intent = { pool: deps.pool, queues: deps.queues, timing: deps.config.timing, log };
+  const result = await requestAutoRestart(intent, workspaceId, { cause: 'auto-restart: container exited at start' }).catch((err) => {
+    log.warn({ err }, 'could not request the crash restart; the reconciler will');
+    return undefined;
+  });
+  if (result?.kind === 'accepted' && !result.coalesced) deps.metrics.autoRestarts.inc({ source: 'job' });
+  if (result?.kind === 'crash-loop') deps.metrics.crashLoopFailures.inc();
 }

@@ -109,6 +109,8 @@ export async function writeTransition(q: Queryable, f: Fence, t: Transition): Pr
             step = case when $4::boolean then $5 else w.step end,
             last_error = case when $3::workspace_status = 'failed' then $6 when $3::workspace_status = 'online' then null else w.last_error end,
             provision_started_at = case when $7::boolean then now() else w.provision_started_at end,
+            running_since = case when $3::workspace_status = 'online' then now() else w.running_since end,
+            next_restart_at = case when $3::workspace_status = 'online' then null else w.next_restart_at end,
             updated_at = now()
        from (select status as from_status from workspaces where id = $1::uuid) old
       where w.id = $1::uuid and w.running_token = $2::uuid and (w.status <> 'removed' or $8::boolean)

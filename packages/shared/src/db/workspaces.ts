@@ -24,6 +24,8 @@ export interface WorkspaceRow {
   running_action: Action | null;
   running_token: string | null;
   lease_until: Date | null;
+  crash_times: Date[];
+  running_since: Date | null;
   created_at: Date;
   updated_at: Date;
 }

@@ -18,7 +18,11 @@ export const startContainer: Step = {
 
 const POLL_MS = 200;
 
-/** Wait until the container runs (and is healthy, if its image has a HEALTHCHECK). */
+/**
+ * Wait until the container runs (and is healthy, if its image has a HEALTHCHECK).
+ * A container that starts and exits at once is reported, not retried: the job ends
+ * `offline` and auto-restart's crash-loop backoff takes over.
+ */
 export const waitRunning: Step = {
   name: 'wait-running',
   async run(ctx) {
@@ -27,9 +31,10 @@ export const waitRunning: Step = {
     while (Date.now() < deadline) {
       const state = await ctx.docker.inspectContainer(ctx.workspace.id);
       if (!state) throw new TransientError('container disappeared while waiting for it to run');
-      if (state.running && (state.health === undefined || state.health === 'healthy')) return { startedAt: state.startedAt };
-      if (!state.running && state.status !== 'created' && state.status !== 'restarting') {
-        throw new TransientError(`container exited right after start (status ${state.status}, exit code ${state.exitCode})`);
+      if (state.running && (state.health === undefined || state.health === 'healthy')) return { startedAt: state.startedAt, exitedEarly: false, exitCode: null };
+      if (state.status === 'exited' || state.status === 'dead') {
+        // It started and then died: a crash for the crash-loop backoff to handle, not a failed job.
+        return { startedAt: state.startedAt, exitedEarly: true, exitCode: state.exitCode };
       }
       last = state.health ? `health ${state.health}` : `status ${state.status}`;
       await new Promise((r) => setTimeout(r, POLL_MS));

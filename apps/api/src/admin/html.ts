@@ -1,0 +1,74 @@
+/** Escape text for HTML element content and double-quoted attribute values. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** Markup that is already safe (built by `html` or marked with `trusted`). */
+export interface Html {
+  readonly text: string;
+  readonly safeHtml: true;
+}
+
+/** Mark a constant string (never user data) as markup. */
+export const trusted = (text: string): Html => ({ text, safeHtml: true });
+
+const isHtml = (v: unknown): v is Html => typeof v === 'object' && v !== null && (v as Html).safeHtml === true;
+
+/** A tagged template that escapes every interpolated value unless it is already `Html`. */
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+  let out = strings[0] ?? '';
+  values.forEach((v, i) => {
+    out += renderValue(v) + (strings[i + 1] ?? '');
+  });
+  return trusted(out);
+}
+
+function renderValue(v: unknown): string {
+  if (isHtml(v)) return v.text;
+  if (Array.isArray(v)) return v.map(renderValue).join('');
+  if (v === null || v === undefined || v === false) return '';
+  return escapeHtml(v);
+}
+
+export const STATUS_COLOURS: Record<string, string> = {
+  provisioning: '#2563eb',
+  online: '#15803d',
+  offline: '#b45309',
+  failed: '#b91c1c',
+  paused: '#6b7280',
+  removed: '#374151',
+};
+
+const CSS = `
+body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#111827;background:#f9fafb}
+header{background:#111827;color:#f9fafb;padding:10px 20px;display:flex;gap:20px;align-items:baseline}
+header a{color:#93c5fd}main{padding:16px 20px}h1{font-size:18px;margin:0}
+table{border-collapse:collapse;width:100%;background:#fff}
+th,td{border-bottom:1px solid #e5e7eb;padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#f3f4f6;font-weight:600;position:sticky;top:0}
+.status{display:inline-block;padding:1px 8px;border-radius:9px;color:#fff;font-size:12px}
+.err{color:#b91c1c;max-width:360px;overflow-wrap:anywhere}.muted{color:#6b7280}
+.counts a{margin-right:12px}form{margin:0 0 12px}form *{margin-right:6px}
+.pager{margin:12px 0}code{font-size:12px}
+`;
+
+export function statusBadge(status: string): Html {
+  return html`<span class="status" style="background:${STATUS_COLOURS[status] ?? '#6b7280'}">${status}</span>`;
+}
+
+/** The page frame shared by the admin pages. */
+export function page(title: string, body: Html): string {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${title} · Dockyard</title><style>${trusted(CSS)}</style></head>
+<body><header><h1>Dockyard</h1><a href="/admin/workspaces">Workspaces</a><a href="/admin/queues">Queues</a><a href="/docs">API docs</a><a href="/metrics">Metrics</a></header>
+<main>${body}</main></body></html>`.text;
+}
+
+/** A timestamp for a table cell: ISO text, or a dash. */
+export const when = (d: Date | null | undefined) => (d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '–');

@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  ACTION_KINDS,
+  ApiError,
+  DEAD_LETTER_QUEUE,
+  RuntimeName,
+  WORKSPACE_STATUSES,
+  catalog,
+  countByStatus,
+  decodeCursor,
+  encodeCursor,
+  getWorkspace,
+  jobIdOf,
+  listEvents,
+  listWorkspaces,
+  type WorkspaceStatus,
+} from '@dockyard/shared';
+import type { ApiDeps } from '../app.ts';
+import { queueUiJobUrl, registerQueueBoard } from './queue-board.ts';
+import { renderListPage } from './workspace-list-page.ts';
+import { renderDetailPage } from './workspace-detail-page.ts';
+import { escapeHtml, html, page } from './html.ts';
+
+/** An empty select ("any") arrives as `status=`: treat it as absent. */
+const blank = (v: unknown) => (v === '' ? undefined : v);
+const PageQuery = z.object({
+  status: z.preprocess(blank, z.enum(WORKSPACE_STATUSES as [WorkspaceStatus, ...WorkspaceStatus[]]).optional()),
+  runtime: z.preprocess(blank, RuntimeName.optional()),
+  limit: z.preprocess(blank, z.coerce.number().int().min(1).max(500).default(50)),
+  cursor: z.preprocess(blank, z.string().max(200).optional()),
+});
+const IdParam = z.object({ id: z.uuid() });
+const JobQuery = z.object({ jobId: z.string().max(200).optional() });
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new ApiError('VALIDATION_FAILED', `invalid ${what}`, r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  return r.data;
+}
+
+/**
+ * The operator pages under /admin (all behind the app's auth hook): the queue UI
+ * (bull-board) and the server-rendered workspaces table with its per-workspace page.
+ */
+export async function registerAdmin(app: FastifyInstance, deps: ApiDeps) {
+  await registerQueueBoard(app, deps.queues);
+  const hidden = { schema: { hide: true } };
+  const queueOfKind = [...ACTION_KINDS.map((k) => [catalog[k].queue, deps.queues[k]] as const), [DEAD_LETTER_QUEUE, deps.queues.deadLetter] as const];
+
+  app.get('/admin', hidden, async (_req, reply) => reply.redirect('/admin/workspaces'));
+
+  app.get('/admin/workspaces', { schema: { tags: ['operations'], summary: 'Workspaces page (HTML): status, step, last error, restarts; filters ?status=&runtime=&limit=&cursor=' } }, async (req, reply) => {
+    const q = parse(PageQuery, req.query, 'query string');
+    const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
+    if (q.cursor !== undefined && !after) throw new ApiError('VALIDATION_FAILED', 'cursor is not one this API issued');
+    const [rows, counts] = await Promise.all([
+      listWorkspaces(deps.pool, { status: q.status, runtime: q.runtime, limit: q.limit + 1, after }),
+      countByStatus(deps.pool),
+    ]);
+    const pageRows = rows.slice(0, q.limit);
+    const last = pageRows[pageRows.length - 1];
+    const body = renderListPage({
+      rows: pageRows,
+      counts,
+      statuses: WORKSPACE_STATUSES,
+      runtimes: Object.keys(deps.config.runtimes.runtimes).sort(),
+      filter: { status: q.status, runtime: q.runtime, limit: q.limit },
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at_text, last.id) : null,
+      isFirstPage: !after,
+    });
+    return reply.type('text/html; charset=utf-8').send(body);
+  });
+
+  app.get('/admin/workspaces/:id', hidden, async (req, reply) => {
+    const { id } = parse(IdParam, req.params, 'workspace id');
+    const ws = await getWorkspace(deps.pool, id);
+    if (!ws) return reply.code(404).type('text/html; charset=utf-8').send(page('Not found', html`<p>No workspace ${id}.</p>`));
+    const events = await listEvents(deps.pool, id, 200);
+    return reply.type('text/html; charset=utf-8').send(renderDetailPage(ws, events));
+  });
+
+  /** Find a workspace's job (the given one, else its current one) in whichever queue holds it. */
+  app.get('/admin/workspaces/:id/job', hidden, async (req, reply) => {
+    const { id } = parse(IdParam, req.params, 'workspace id');
+    const { jobId: asked } = parse(JobQuery, req.query, 'query string');
+    const ws = await getWorkspace(deps.pool, id);
+    if (!ws) throw new ApiError('NOT_FOUND', `workspace ${id} not found`);
+    const jobId = asked ?? ws.running_job_id ?? ws.queued_job_id ?? jobIdOf(ws.id, ws.generation);
+    for (const [name, queue] of queueOfKind) {
+      const job = await queue.getJob(jobId);
+      if (job && (job.data as { workspaceId?: string }).workspaceId === id) return reply.redirect(queueUiJobUrl(name, jobId));
+    }
+    return reply
+      .code(404)
+      .type('text/html; charset=utf-8')
+      .send(page('Job not found', html`<p>Job <code>${jobId}</code> is no longer in any queue (finished jobs are kept for 7 days, failed ones for 14).</p><p><a href="/admin/workspaces/${escapeHtml(encodeURIComponent(id))}">back to the workspace</a></p>`));
+  });
+}

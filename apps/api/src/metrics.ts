@@ -1,0 +1,91 @@
+import type { FastifyInstance } from 'fastify';
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  ACTION_KINDS,
+  DEAD_LETTER_QUEUE,
+  WORKSPACE_STATUSES,
+  catalog,
+  countByStatus,
+  countDeadLetters,
+  jobMetricDefs,
+  makeMetricsStore,
+  renderStoredMetrics,
+} from '@dockyard/shared';
+import type { ApiDeps } from './app.ts';
+
+const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
+
+/**
+ * GET /metrics: this process's request latency and Node metrics (prom-client), the queue
+ * depths and workspace counts read at scrape time, and the job metrics every worker
+ * records in Redis (see shared/metrics-store.ts).
+ */
+export function registerMetrics(app: FastifyInstance, deps: ApiDeps) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const store = makeMetricsStore(async () => deps.redis, deps.config.queuePrefix);
+  const queues = [...ACTION_KINDS.map((k) => [catalog[k].queue, deps.queues[k]] as const), [DEAD_LETTER_QUEUE, deps.queues.deadLetter] as const];
+  const failed = (source: string) => (err: unknown) => deps.log.warn({ err, source }, 'metrics collection failed');
+
+  const requestDuration = new Histogram({
+    name: 'dockyard_http_request_duration_seconds',
+    help: 'API request latency, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+
+  new Gauge({
+    name: 'dockyard_queue_jobs',
+    help: 'Jobs in each Dockyard queue, by state (the dead-letter queue included)',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      await Promise.all(
+        queues.map(async ([name, queue]) => {
+          const counts = await queue.getJobCounts(...JOB_STATES);
+          for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
+        }),
+      ).catch(failed('queues'));
+    },
+  });
+
+  new Gauge({
+    name: 'dockyard_dead_letter_queue_size',
+    help: 'Dead letters not yet replayed (jobs that failed for good), from Postgres',
+    registers: [registry],
+    async collect() {
+      const pending = await countDeadLetters(deps.pool).catch(failed('dead letters'));
+      if (pending !== undefined) this.set(pending);
+    },
+  });
+
+  new Gauge({
+    name: 'dockyard_workspaces',
+    help: 'Workspaces by status (from Postgres)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const counts = await countByStatus(deps.pool).catch(failed('workspaces'));
+      if (!counts) return;
+      for (const status of WORKSPACE_STATUSES) this.set({ status }, counts[status] ?? 0);
+    },
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    requestDuration.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics (text format 0.0.4); see the README for what each means' } }, async (_req, reply) => {
+    const [own, jobs] = await Promise.all([
+      registry.metrics(),
+      renderStoredMetrics(store, Object.values(jobMetricDefs)).catch((err) => {
+        failed('job metrics')(err);
+        return '';
+      }),
+    ]);
+    return reply.header('content-type', registry.contentType).send(`${own}\n${jobs}`);
+  });
+}

@@ -1,0 +1,81 @@
+import type { Redis } from 'ioredis';
+import { messageOf, requestAutoRestart, type IntentDeps } from '@dockyard/shared';
+import type { DockerEvent, WorkspaceDocker } from '../docker/workspace-docker.ts';
+import type { WorkerMetrics } from '../metrics.ts';
+import { sleep } from './leader.ts';
+
+export interface WatcherDeps extends IntentDeps {
+  docker: WorkspaceDocker;
+  redis: Redis;
+  metrics: WorkerMetrics;
+  prefix: string;
+}
+
+const RECONNECT_MAX_MS = 10_000;
+
+/** What an event means for auto-restart, or undefined when it means nothing. */
+function causeOf(e: DockerEvent): { cause: string; detail?: string } | undefined {
+  if (!e.workspaceId || e.role) return undefined; // helper containers are Dockyard's own
+  if (e.action === 'die') return { cause: 'auto-restart: container died', detail: `exit code ${e.exitCode ?? '?'}` };
+  if (e.action === 'oom') return { cause: 'auto-restart: container OOM-killed' };
+  if (e.action.startsWith('health_status') && e.action.includes('unhealthy')) return { cause: 'auto-restart: container unhealthy' };
+  return undefined;
+}
+
+/** Docker's `since` takes "seconds.nanoseconds". */
+const toSince = (timeNano: number) => `${Math.floor(timeNano / 1e9)}.${String(Math.floor(timeNano % 1e9)).padStart(9, '0')}`;
+
+/**
+ * The leader's Docker events loop: a managed container dying while its workspace
+ * should run becomes an auto-restart. On reconnect it resumes from the last event
+ * seen (kept in Redis, so a new leader resumes too) and misses nothing.
+ */
+export async function watchContainerEvents(deps: WatcherDeps, signal: AbortSignal): Promise<void> {
+  const sinceKey = `${deps.prefix}:watcher:since`;
+  let since = await deps.redis.get(sinceKey);
+  if (!since) {
+    since = toSince(Date.now() * 1e6);
+    await deps.redis.set(sinceKey, since);
+  }
+  let failures = 0;
+  deps.log.info({ since }, 'docker events watcher started');
+  while (!signal.aborted) {
+    try {
+      const events = await deps.docker.containerEvents(since, signal);
+      failures = 0;
+      for await (const event of events) {
+        await handleEvent(deps, event);
+        since = toSince(event.timeNano + 1);
+        await deps.redis.set(sinceKey, since);
+      }
+    } catch (err) {
+      if (signal.aborted) break;
+      failures++;
+      deps.log.warn({ err: messageOf(err), failures }, 'docker events stream failed; reconnecting');
+    }
+    if (!signal.aborted) await sleep(Math.min(250 * 2 ** failures, RECONNECT_MAX_MS), signal);
+  }
+  deps.log.info('docker events watcher stopped');
+}
+
+async function handleEvent(deps: WatcherDeps, event: DockerEvent): Promise<void> {
+  const what = causeOf(event);
+  if (!what) return;
+  const log = deps.log.child({ workspaceId: event.workspaceId, action: event.action });
+  // A death that a later start already undid (e.g. Dockyard's own restart) needs nothing.
+  const state = await deps.docker.inspectContainer(event.workspaceId!).catch(() => undefined);
+  if (state?.running && Date.parse(state.startedAt) * 1e6 > event.timeNano) {
+    log.debug('container already running again; event ignored');
+    return;
+  }
+  const result = await requestAutoRestart(deps, event.workspaceId!, what);
+  if (result.kind === 'accepted') {
+    log.info({ jobId: result.jobId, delayMs: result.delayMs, coalesced: result.coalesced }, 'auto-restart requested');
+    if (!result.coalesced) deps.metrics.autoRestarts.inc({ source: 'docker-events' });
+  } else if (result.kind === 'crash-loop') {
+    log.warn({ reason: result.reason }, 'crash loop: auto-restart stopped');
+    deps.metrics.crashLoopFailures.inc();
+  } else {
+    log.debug({ result }, 'container event needs no restart');
+  }
+}

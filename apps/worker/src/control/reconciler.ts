@@ -1,0 +1,119 @@
+import {
+  catalog,
+  enqueueOrDefer,
+  messageOf,
+  requestAction,
+  requestAutoRestart,
+  type Action,
+  type IntentDeps,
+  type WorkspaceRow,
+} from '@dockyard/shared';
+import type { WorkspaceDocker } from '../docker/workspace-docker.ts';
+import type { WorkerMetrics } from '../metrics.ts';
+import { sleep } from './leader.ts';
+
+export interface ReconcilerDeps extends IntentDeps {
+  docker: WorkspaceDocker;
+  metrics: WorkerMetrics;
+  removeOrphans: boolean;
+}
+
+/** The leader's periodic repair loop; Postgres is the source of truth. */
+export async function runReconciler(deps: ReconcilerDeps, signal: AbortSignal): Promise<void> {
+  deps.log.info({ intervalMs: deps.timing.RECONCILE_INTERVAL_MS }, 'reconciler started');
+  while (!signal.aborted) {
+    try {
+      const report = await reconcileOnce(deps);
+      if (Object.values(report).some((n) => n > 0)) deps.log.info(report, 'reconciler repaired drift');
+    } catch (err) {
+      deps.log.warn({ err: messageOf(err) }, 'reconcile pass failed');
+    }
+    await sleep(deps.timing.RECONCILE_INTERVAL_MS, signal);
+  }
+  deps.log.info('reconciler stopped');
+}
+
+export interface ReconcileReport {
+  requeued: number;
+  restarted: number;
+  stuck: number;
+  orphans: number;
+  orphansRemoved: number;
+}
+
+export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
+  const report: ReconcileReport = { requeued: 0, restarted: 0, stuck: 0, orphans: 0, orphansRemoved: 0 };
+  const { rows } = await deps.pool.query<WorkspaceRow>(
+    `select * from workspaces where status <> 'removed' or queued_job_id is not null or running_job_id is not null`,
+  );
+  const containers = await deps.docker.listManagedContainers();
+  const byWorkspace = new Map(containers.filter((c) => !c.role).map((c) => [c.workspaceId, c]));
+
+  for (const row of rows) {
+    if (await requeueLostJob(deps, row)) {
+      report.requeued++;
+      continue;
+    }
+    if (row.queued_job_id || row.running_job_id) continue; // work is under way
+    if (row.desired_state !== 'running' || row.status === 'failed' || row.status === 'paused' || row.status === 'removed') continue;
+    const provisionAge = Date.now() - (row.provision_started_at?.getTime() ?? 0);
+    if (row.status === 'provisioning') {
+      if (provisionAge < deps.timing.PROVISION_TIMEOUT_MS) continue;
+      await requestAction(deps, row.id, { kind: 'restart', cause: 'reconciler: stuck in provisioning', applyTemplate: false, auto: true });
+      report.stuck++;
+      continue;
+    }
+    const container = byWorkspace.get(row.id);
+    if (container?.running) continue;
+    const result = await requestAutoRestart(deps, row.id, { cause: `reconciler: container ${container ? 'not running' : 'missing'}` });
+    if (result.kind === 'accepted' && !result.coalesced) {
+      report.restarted++;
+      deps.metrics.autoRestarts.inc({ source: 'reconciler' });
+    }
+    if (result.kind === 'crash-loop') deps.metrics.crashLoopFailures.inc();
+  }
+
+  const known = new Map(rows.map((r) => [r.id, r]));
+  for (const c of containers) {
+    const row = known.get(c.workspaceId);
+    if (row && row.status !== 'removed') continue;
+    if (row?.running_job_id || row?.queued_job_id) continue; // its remove job is on the way
+    report.orphans++;
+    deps.log.warn({ container: c.name, workspaceId: c.workspaceId, removed: deps.removeOrphans }, 'orphan managed container');
+    if (deps.removeOrphans) {
+      await deps.docker.removeContainerById(c.id);
+      report.orphansRemoved++;
+    }
+  }
+  return report;
+}
+
+/** A queued (or abandoned running) job that Redis no longer has: add it again, same id. */
+async function requeueLostJob(deps: ReconcilerDeps, row: WorkspaceRow): Promise<boolean> {
+  const slot: { jobId: string; action: Action } | undefined = row.queued_job_id
+    ? { jobId: row.queued_job_id, action: row.queued_action! }
+    : row.running_job_id && row.lease_until && row.lease_until.getTime() < Date.now()
+      ? { jobId: row.running_job_id, action: row.running_action! }
+      : undefined;
+  if (!slot) return false;
+  const existing = await deps.queues[slot.action.kind].getJob(slot.jobId);
+  if (existing) {
+    const state = await existing.getState();
+    if (state !== 'failed' && state !== 'completed') return false;
+    if (slot.jobId === row.running_job_id) {
+      // the job ended without releasing its slot (its last writes failed): free it
+      await deps.pool.query(
+        `update workspaces set running_job_id = null, running_action = null, running_token = null, lease_until = null
+          where id = $1::uuid and running_job_id = $2`,
+        [row.id, slot.jobId],
+      );
+      return true;
+    }
+    await existing.remove().catch(() => undefined);
+  }
+  const generation = Number(slot.jobId.slice(slot.jobId.lastIndexOf('.') + 1));
+  const delayMs = row.next_restart_at ? Math.max(0, row.next_restart_at.getTime() - Date.now()) : 0;
+  await enqueueOrDefer(deps, { workspaceId: row.id, generation, kind: slot.action.kind, delayMs });
+  deps.log.info({ workspaceId: row.id, jobId: slot.jobId, queue: catalog[slot.action.kind].queue }, 're-enqueued a job Redis had lost');
+  return true;
+}

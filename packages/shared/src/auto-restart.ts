@@ -1,0 +1,86 @@
+import type { TimingEnv } from './config.ts';
+import { withTransaction } from './db/pool.ts';
+import { lockWorkspace, type WorkspaceRow } from './db/workspaces.ts';
+import { insertEvent } from './db/events.ts';
+import { AUTO_PRIORITY, enqueueOrDefer, queueAction, type IntentDeps, type PendingEnqueue } from './intents.ts';
+
+export type AutoRestartResult =
+  | { kind: 'not-found' }
+  | { kind: 'ignored'; reason: string }
+  | { kind: 'crash-loop'; reason: string }
+  | { kind: 'accepted'; jobId: string; coalesced: boolean; delayMs: number };
+
+/**
+ * Crash-loop backoff per workspace: the first restart at once, then base, 2×base, 4×base …
+ * capped; the count starts again after the workspace ran for CRASH_RESET_AFTER_MS.
+ */
+export function crashBackoffMs(restartCount: number, t: TimingEnv): number {
+  if (restartCount <= 0) return 0;
+  return Math.min(t.CRASH_BACKOFF_BASE_MS * 2 ** Math.min(restartCount - 1, 30), t.CRASH_BACKOFF_MAX_MS);
+}
+
+/** Why a death report must not restart this workspace, if it must not. */
+function ignoreReason(row: WorkspaceRow): string | undefined {
+  if (row.status === 'removed' || row.desired_state === 'removed') return 'workspace is removed';
+  if (row.status === 'paused' || row.desired_state === 'stopped') return 'workspace is paused (desired state stopped)';
+  if (row.status === 'failed') return `workspace is failed and waits for an operator restart (${row.last_error ?? 'no error recorded'})`;
+  if (row.running_job_id) return `job ${row.running_job_id} is already working on this workspace`;
+  return undefined;
+}
+
+/**
+ * A workspace's container died (or lost liveness): mark it offline and queue a
+ * restart after its crash-loop backoff, coalesced with anything already waiting.
+ * Used by the Docker events watcher, POST /v1/events and the reconciler alike.
+ */
+export async function requestAutoRestart(
+  deps: IntentDeps,
+  workspaceId: string,
+  report: { cause: string; detail?: string; at?: Date },
+): Promise<AutoRestartResult> {
+  const t = deps.timing;
+  let pending: PendingEnqueue | undefined;
+  const result = await withTransaction(deps.pool, async (client): Promise<AutoRestartResult> => {
+    const row = await lockWorkspace(client, workspaceId);
+    if (!row) return { kind: 'not-found' };
+    const reason = ignoreReason(row);
+    if (reason) return { kind: 'ignored', reason };
+    if (report.at && row.running_since && report.at.getTime() < row.running_since.getTime()) {
+      return { kind: 'ignored', reason: 'the event predates the current run of the workspace' };
+    }
+    if (row.queued_job_id) return { kind: 'accepted', jobId: row.queued_job_id, coalesced: true, delayMs: 0 };
+
+    const now = Date.now();
+    const ranLongEnough = row.running_since !== null && now - row.running_since.getTime() >= t.CRASH_RESET_AFTER_MS;
+    const count = ranLongEnough ? 0 : row.restart_count;
+    const priorCrashes = ranLongEnough ? [] : row.crash_times.filter((d) => now - d.getTime() < t.CRASH_LOOP_WINDOW_MS);
+    const crashes = [...priorCrashes, new Date(now)];
+    const message = report.detail ? `${report.cause}: ${report.detail}` : report.cause;
+
+    if (crashes.length > t.CRASH_LOOP_LIMIT) {
+      const lastError = `crash loop: ${crashes.length} crashes within ${Math.round(t.CRASH_LOOP_WINDOW_MS / 1000)} s; auto-restart stopped until an operator restarts it`;
+      await client.query(
+        `update workspaces set status = 'failed', last_error = $2, crash_times = $3::timestamptz[], next_restart_at = null,
+                step = null, updated_at = now() where id = $1::uuid`,
+        [workspaceId, lastError, crashes],
+      );
+      await insertEvent(client, { workspaceId, from: row.status, to: 'failed', cause: report.cause, message: lastError });
+      return { kind: 'crash-loop', reason: lastError };
+    }
+
+    const delayMs = crashBackoffMs(count, t);
+    await client.query(
+      `update workspaces set status = 'offline', restart_count = $2::int, crash_times = $3::timestamptz[],
+              next_restart_at = now() + make_interval(secs => $4::float8 / 1000), updated_at = now()
+        where id = $1::uuid`,
+      [workspaceId, count + 1, crashes, delayMs],
+    );
+    if (row.status !== 'offline') await insertEvent(client, { workspaceId, from: row.status, to: 'offline', cause: report.cause, message });
+    const locked = (await lockWorkspace(client, workspaceId))!;
+    const queued = await queueAction(client, locked, { kind: 'restart', cause: report.cause, applyTemplate: false, auto: true });
+    pending = queued.pending && { ...queued.pending, priority: AUTO_PRIORITY, delayMs };
+    return { kind: 'accepted', jobId: queued.jobId, coalesced: queued.coalesced, delayMs };
+  });
+  if (pending) await enqueueOrDefer(deps, pending);
+  return result;
+}

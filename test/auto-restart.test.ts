@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { startStack, type Stack } from './helpers/stack.ts';
+import { waitFor } from './helpers/wait.ts';
+
+/** Auto-restart driven by the Docker events watcher, with crash-loop backoff. */
+describe('auto-restart from Docker events', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      env: { CRASH_BACKOFF_BASE_MS: '300', CRASH_BACKOFF_MAX_MS: '5000', CRASH_LOOP_LIMIT: '4', CRASH_RESET_AFTER_MS: '600000' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('docker kill of an online workspace → offline → online again, with no API call', async () => {
+    const { workspace } = await stack.create('busybox', 'killed');
+    const ws = await stack.waitForStatus(workspace.id, 'online');
+    await stack.docker.getContainer(ws.containerName).kill();
+    await waitFor('the auto-restart to finish', async () => {
+      const events = await stack.events(ws.id);
+      return events.some((e) => e.to === 'online' && e.cause === 'auto-restart: container died') || undefined;
+    });
+    const events = await stack.events(ws.id);
+    const died = events.find((e) => e.to === 'offline')!;
+    expect(died).toMatchObject({ from: 'online', cause: 'auto-restart: container died' });
+    expect(died.message).toMatch(/exit code 137/);
+    const after = (await stack.request('GET', `/v1/workspaces/${ws.id}`)).body;
+    expect(after).toMatchObject({ status: 'online', restartCount: 1, nextRestartAt: null });
+    expect((await stack.docker.getContainer(ws.containerName).inspect()).State.Running).toBe(true);
+  });
+
+  it('a container that exits at once restarts with growing delays, then fails with "crash loop" and stays down', async () => {
+    const { workspace } = await stack.create('crasher', 'crashy');
+    const failed = await stack.waitForStatus(workspace.id, 'failed', 60_000);
+    expect(failed.lastError).toMatch(/^crash loop: 5 crashes/);
+    const events = await stack.events(workspace.id);
+    // each restart: offline at the crash, provisioning when the delayed job starts
+    const gaps: number[] = [];
+    for (let i = 0; i < events.length; i++) {
+      if (events[i].to !== 'offline') continue;
+      const next = events.slice(i + 1).find((e) => e.to === 'provisioning');
+      if (next) gaps.push(Date.parse(next.at) - Date.parse(events[i].at));
+    }
+    expect(gaps).toHaveLength(4);
+    // backoff 0, 300, 600, 1200 ms: each wait longer than the one before
+    expect(gaps[1]!).toBeGreaterThanOrEqual(250);
+    for (let i = 2; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThan(gaps[i - 1]!);
+    // no further restarts afterwards
+    const count = events.length;
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await stack.events(workspace.id)).toHaveLength(count);
+    expect((await stack.request('GET', `/v1/workspaces/${workspace.id}`)).body.status).toBe('failed');
+    // an operator's restart clears the history (and, here, it crash-loops again from zero)
+    const restart = await stack.request('POST', `/v1/workspaces/${workspace.id}/restart`, { body: {} });
+    expect(restart.status).toBe(202);
+    expect(restart.body.workspace.restartCount).toBe(0);
+  });
+
+  it("a paused workspace's container dying changes nothing and enqueues nothing", async () => {
+    const { workspace } = await stack.create('busybox', 'paused');
+    const ws = await stack.waitForStatus(workspace.id, 'online');
+    const stop = await stack.request('POST', `/v1/workspaces/${ws.id}/stop`);
+    await stack.waitForJob(ws.id, stop.body.jobId, 'paused');
+    const before = (await stack.events(ws.id)).length;
+    await stack.docker.getContainer(ws.containerName).start(); // someone starts it by hand …
+    await stack.docker.getContainer(ws.containerName).kill(); // … and it dies
+    await waitFor('the watcher to look at the death', async () =>
+      stack.logLines.some((l) => l.includes(ws.id) && l.includes('container event needs no restart') && l.includes('paused')) || undefined,
+    );
+    const row = (await stack.pool.query('select status, queued_job_id from workspaces where id = $1', [ws.id])).rows[0];
+    expect(row).toEqual({ status: 'paused', queued_job_id: null });
+    expect(await stack.events(ws.id)).toHaveLength(before);
+    expect(await stack.queues.restart.getJob(`${ws.id}.${ws.generation + 2}`)).toBeUndefined();
+  });
+});
+
+describe('the watcher resumes from the last event it saw', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ worker: false });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('a container dying while the watcher is down is restarted when a watcher comes back', async () => {
+    const a = stack.spawnWorker({ WORKER_ROLES: 'jobs,watcher' });
+    const { workspace } = await stack.create('busybox', 'missed');
+    const ws = await stack.waitForStatus(workspace.id, 'online', 60_000);
+    await waitFor('the watcher to store its position', async () => (await stack.redisGet(`${stack.env.QUEUE_PREFIX}:watcher:since`)) ?? undefined);
+    a.kill('SIGKILL');
+    await once(a, 'exit');
+    await stack.docker.getContainer(ws.containerName).kill();
+    // no reconciler anywhere: only the resumed event stream can notice
+    stack.spawnWorker({ WORKER_ROLES: 'jobs,watcher' });
+    await waitFor(
+      'the missed death to be handled',
+      async () => (await stack.events(ws.id)).some((e) => e.to === 'online' && e.cause === 'auto-restart: container died') || undefined,
+      { timeoutMs: 60_000 },
+    );
+    expect((await stack.docker.getContainer(ws.containerName).inspect()).State.Running).toBe(true);
+  });
+});

@@ -1,0 +1,77 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { REPO } from './helpers/stack.ts';
+import { databaseUrl, RUN_LABEL, testEnv } from './helpers/env.ts';
+import { waitFor } from './helpers/wait.ts';
+import { dockerFor, removeLabelled } from './helpers/docker.ts';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+
+/** `npm start` against the suite's services: migrations, api and worker come up; SIGTERM stops them. */
+describe('npm start', () => {
+  let child: ChildProcess | undefined;
+  const t = testEnv();
+  const db = `dockyard_t_${t.runId}_npmstart`;
+  const label = `dockyard.test-stack=npmstart-${t.runId}`;
+  afterAll(async () => {
+    if (child && child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    await removeLabelled(dockerFor(t.dockerHost), label);
+  });
+
+  it('brings the API up, answers /readyz 200, provisions, and stops cleanly on SIGTERM', async () => {
+    const admin = new pg.Client({ connectionString: t.adminDatabaseUrl });
+    await admin.connect();
+    await admin.query(`create database ${db}`);
+    await admin.end();
+    const port = await freePort();
+    const token = 'start-test-token-'.padEnd(40, 'x');
+    let output = '';
+    child = spawn(process.execPath, ['scripts/start.mjs'], {
+      cwd: REPO,
+      detached: true, // its own process group, as in a terminal
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl(t.adminDatabaseUrl, db),
+        REDIS_URL: t.redisUrl,
+        DOCKER_HOST: t.dockerHost,
+        API_TOKEN: token,
+        PORT: String(port),
+        QUEUE_PREFIX: `npmstart${t.runId}`,
+        DOCKER_LABELS: `${RUN_LABEL}=${t.runId},${label}`,
+        LOG_PRETTY: 'false',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor('Dockyard is ready', async () => output.includes('Dockyard is ready') || undefined, { timeoutMs: 120_000 });
+    expect(output).toContain(`${base}/admin/queues`);
+    expect(output).not.toContain(token); // an operator-set token is never echoed
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
+    const created = await fetch(`${base}/v1/workspaces`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'from-npm-start', runtime: 'busybox' }),
+    }).then((r) => r.json());
+    await waitFor('the sample runtime to provision', async () => {
+      const ws = await fetch(`${base}/v1/workspaces/${created.workspace.id}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
+      return ws.status === 'online' || undefined;
+    });
+
+    process.kill(-child.pid!, 'SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect([0, 130, 143]).toContain(code);
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+});

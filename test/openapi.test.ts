@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { startStack, type Stack } from './helpers/stack.ts';
+
+/** Every route of the contract (docs/CONTRACT: HTTP API), as OpenAPI paths. */
+const CONTRACT_ROUTES = [
+  'get /healthz',
+  'get /readyz',
+  'post /v1/workspaces',
+  'get /v1/workspaces',
+  'get /v1/workspaces/{id}',
+  'post /v1/workspaces/{id}/restart',
+  'post /v1/workspaces/{id}/stop',
+  'delete /v1/workspaces/{id}',
+  'get /v1/workspaces/{id}/events',
+  'post /v1/events',
+  'post /v1/restarts',
+  'get /v1/dead-letters',
+  'post /v1/dead-letters/{id}/replay',
+  'get /metrics',
+  'get /openapi.json',
+  'get /docs',
+  'get /admin/queues',
+];
+
+describe('GET /openapi.json and /docs', () => {
+  let stack: Stack;
+  let spec: any;
+  beforeAll(async () => {
+    stack = await startStack({ worker: false });
+    const res = await stack.request('GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    spec = res.body;
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('is a valid OpenAPI 3 document', async () => {
+    expect(spec.openapi).toMatch(/^3\./);
+    const result = await new Validator().validate(structuredClone(spec));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('lists every route of the contract, and nothing the contract does not name', async () => {
+    const listed = Object.entries(spec.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
+        // a plugin's root page (/docs, /admin/queues) is listed with its trailing slash; both answer
+        .map((m) => `${m} ${path.replace(/(.)\/$/, '$1')}`),
+    );
+    for (const route of CONTRACT_ROUTES) expect(listed, route).toContain(route);
+    // the extra operator page is the only addition
+    expect(listed.filter((r) => !CONTRACT_ROUTES.includes(r))).toEqual(['get /admin/workspaces']);
+  });
+
+  it('declares bearer auth everywhere except the health probes', () => {
+    expect(spec.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
+    expect(spec.security).toEqual([{ bearer: [] }]);
+    expect(spec.paths['/healthz'].get.security).toEqual([]);
+    expect(spec.paths['/readyz'].get.security).toEqual([]);
+    expect(spec.paths['/v1/workspaces'].get.security).toBeUndefined();
+  });
+
+  it('carries the very constraints the API enforces (generated from the zod schemas, not a second copy)', async () => {
+    const list = spec.paths['/v1/workspaces'].get.parameters as Array<{ name: string; schema: any }>;
+    const limit = list.find((p) => p.name === 'limit')!.schema;
+    expect([limit.minimum, limit.maximum, limit.default]).toEqual([1, 500, 50]);
+    expect((await stack.request('GET', '/v1/workspaces?limit=501')).status).toBe(400);
+    expect((await stack.request('GET', '/v1/workspaces?limit=500')).status).toBe(200);
+
+    const body = spec.paths['/v1/workspaces'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.name.maxLength).toBe(100);
+    expect(body.required).toEqual(expect.arrayContaining(['name', 'runtime']));
+    expect(body.additionalProperties).toBe(false);
+    expect((await stack.request('POST', '/v1/workspaces', { body: { name: 'x'.repeat(101), runtime: 'busybox' } })).status).toBe(400);
+    expect((await stack.request('POST', '/v1/workspaces', { body: { name: 'x', runtime: 'busybox', extra: 1 } })).status).toBe(400);
+
+    const restart = spec.paths['/v1/workspaces/{id}/restart'].post.requestBody.content['application/json'].schema;
+    expect(restart.properties.reason.maxLength).toBe(500);
+    const id = spec.paths['/v1/workspaces/{id}'].get.parameters.find((p: any) => p.name === 'id');
+    expect(id.schema.format).toBe('uuid');
+  });
+
+  it('serves the interactive page at /docs, behind the token', async () => {
+    const res = await fetch(`${stack.url}/docs`, { headers: { authorization: `Bearer ${stack.token}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await res.text()).toMatch(/swagger-ui/i);
+    expect((await stack.request('GET', '/docs', { token: null })).status).toBe(401);
+    expect((await stack.request('GET', '/openapi.json', { token: null })).status).toBe(401);
+  });
+});

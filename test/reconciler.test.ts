@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { startStack, type Stack } from './helpers/stack.ts';
+import { waitFor } from './helpers/wait.ts';
+
+/** Postgres is the source of truth: the reconciler re-derives lost work from it. */
+describe('reconciler', () => {
+  let stack: Stack;
+  const flushQueues = async () => {
+    // "Redis lost": every key of this installation's queues goes (other test files share the server)
+    const redis = new Redis(stack.env.REDIS_URL!);
+    const keys = await redis.keys(`${stack.env.QUEUE_PREFIX}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  };
+  beforeAll(async () => {
+    // no watcher: only the reconciler may notice drift here
+    stack = await startStack({ worker: false, env: { WORKER_ROLES: 'jobs,reconciler', RECONCILE_INTERVAL_MS: '500' } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('brings back a workspace whose container vanished after Redis lost every queue', async () => {
+    await stack.startWorker();
+    const { workspace } = await stack.create('busybox', 'drifted');
+    const ws = await stack.waitForStatus(workspace.id, 'online');
+    await flushQueues();
+    await stack.docker.getContainer(ws.containerName).remove({ force: true });
+    await waitFor(
+      'the reconciler to restart it',
+      async () => (await stack.events(ws.id)).some((e) => e.to === 'online' && e.cause === 'reconciler: container missing') || undefined,
+      { timeoutMs: 30_000 },
+    );
+    expect((await stack.docker.getContainer(ws.containerName).inspect()).State.Running).toBe(true);
+  });
+
+  it('an accepted request survives the loss of Redis before any worker ran it', async () => {
+    const quiet = await startStack({ worker: false, env: { WORKER_ROLES: 'jobs,reconciler', RECONCILE_INTERVAL_MS: '500' } });
+    try {
+      const { workspace, jobId } = await quiet.create('busybox', 'survivor');
+      const redis = new Redis(quiet.env.REDIS_URL!);
+      const keys = await redis.keys(`${quiet.env.QUEUE_PREFIX}:*`);
+      await redis.del(...keys);
+      redis.disconnect();
+      expect(await quiet.queues.provision.getJob(jobId)).toBeUndefined();
+      await quiet.startWorker();
+      const ws = await quiet.waitForJob(workspace.id, jobId, 'online', 30_000);
+      expect(ws.status).toBe('online');
+    } finally {
+      await quiet.close();
+    }
+  });
+
+  const makeOrphan = async (on: Stack, orphanId: string) => {
+    const labels = Object.fromEntries(on.env.DOCKER_LABELS!.split(',').map((kv) => kv.split('=') as [string, string]));
+    await on.docker.createContainer({
+      name: `ws-${orphanId.slice(0, 12)}`,
+      Image: process.env.DOCKYARD_TEST_IMAGE,
+      Cmd: ['true'],
+      Labels: { ...labels, 'molecule.platform.managed': 'true', 'dockyard.workspace-id': orphanId },
+      HostConfig: { NetworkMode: 'none' },
+    });
+    return `ws-${orphanId.slice(0, 12)}`;
+  };
+  const exists = (on: Stack, name: string) =>
+    on.docker
+      .getContainer(name)
+      .inspect()
+      .then(() => true)
+      .catch(() => false);
+
+  it('reports an orphan managed container but leaves it by default', async () => {
+    const orphanId = randomUUID();
+    const name = await makeOrphan(stack, orphanId);
+    await waitFor('the orphan to be reported', async () =>
+      stack.logLines.some((l) => l.includes('orphan managed container') && l.includes(orphanId)) || undefined,
+    );
+    expect(await exists(stack, name)).toBe(true);
+  });
+
+  it('removes orphans when RECONCILE_REMOVE_ORPHANS=true, and only its own installation\'s', async () => {
+    const cleaner = await startStack({
+      worker: false,
+      env: { WORKER_ROLES: 'reconciler', RECONCILE_INTERVAL_MS: '500', RECONCILE_REMOVE_ORPHANS: 'true' },
+    });
+    try {
+      const mine = await makeOrphan(cleaner, randomUUID());
+      const theirs = await makeOrphan(stack, randomUUID()); // another installation's
+      await cleaner.startWorker();
+      await waitFor('the orphan to be removed', async () => !(await exists(cleaner, mine)) || undefined);
+      expect(await exists(stack, theirs)).toBe(true);
+    } finally {
+      await cleaner.close();
+    }
+  });
+});

@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { REPO, startStack, type Stack } from './helpers/stack.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(REPO, 'test-output', 'screenshots');
+const DOCS_SHOTS = join(REPO, 'docs', 'screenshots');
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A fresh Chromium with an empty profile; `credentials` are answered to the Basic-auth challenge. */
+async function openBrowser(credentials?: { username: string; password: string }) {
+  const profile = mkdtempSync(join(tmpdir(), 'dockyard-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    httpCredentials: credentials,
+    viewport: { width: 1400, height: 900 },
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('operator UI in a real browser (headless Chromium)', () => {
+  let stack: Stack;
+  let browser: Awaited<ReturnType<typeof openBrowser>>;
+  let context: BrowserContext;
+  let online: { id: string; name: string };
+  let failed: { id: string; name: string };
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    stack = await startStack();
+    const a = await stack.create('busybox', 'ui-online');
+    const b = await stack.create('notemplate', 'ui-broken');
+    await stack.waitForStatus(a.workspace.id, 'online', 60_000);
+    await stack.waitForStatus(b.workspace.id, 'failed', 60_000);
+    online = { id: a.workspace.id, name: 'ui-online' };
+    failed = { id: b.workspace.id, name: 'ui-broken' };
+    browser = await openBrowser({ username: 'operator', password: stack.token });
+    context = browser.context;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('refuses page loads without credentials with 401 and a Basic challenge', async () => {
+    const anonymous = await openBrowser();
+    try {
+      const page = await anonymous.context.newPage();
+      for (const path of ['/admin/queues', '/admin/workspaces', `/admin/workspaces/${online.id}`, '/admin/queues/api/queues']) {
+        // with nothing to answer the Basic challenge, Chromium gives up on the navigation after the 401
+        const answered = page.waitForResponse((r) => r.url() === stack.url + path);
+        const loaded = await page.goto(stack.url + path).catch((err: Error) => err);
+        expect(String(loaded), path).toMatch(/ERR_INVALID_AUTH_CREDENTIALS/);
+        const res = await answered;
+        expect(res.status(), path).toBe(401);
+        expect(res.headers()['www-authenticate'], path).toMatch(/^Basic realm="dockyard"/);
+      }
+    } finally {
+      await anonymous.close();
+    }
+    const wrong = await fetch(`${stack.url}/admin/workspaces`, {
+      headers: { authorization: `Basic ${Buffer.from('operator:not-the-token').toString('base64')}` },
+    });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('shows every queue, and the provisioned job, in the queue UI after Basic-auth login', async () => {
+    const page = await context.newPage();
+    const res = await page.goto(`${stack.url}/admin/queues`);
+    expect(res?.status()).toBe(200);
+    for (const queue of ['provision', 'restart', 'stop', 'remove', 'dead-letter']) {
+      await page.getByRole('link', { name: new RegExp(`^${queue}`) }).first().waitFor({ timeout: 15_000 });
+    }
+    await page.goto(`${stack.url}/admin/queues/queue/provision?status=completed`);
+    await page.getByText(`${online.id}.1`).first().waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(SHOTS, 'queue-ui.png'), fullPage: true });
+
+    await page.goto(`${stack.url}/admin/queues/queue/dead-letter`);
+    await page.getByText(failed.id).first().waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(SHOTS, 'queue-ui-dead-letter.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('keeps retry and clean on lifecycle queues but makes the dead-letter queue read-only', async () => {
+    const put = (path: string) => context.request.put(`${stack.url}/admin/queues/api/queues/${path}`);
+    expect((await put('dead-letter/clean/waiting')).status()).toBe(405);
+    expect((await put('dead-letter/retry/failed')).status()).toBe(405);
+    expect((await put('provision/clean/failed')).status()).toBe(200);
+    const queues = await (await context.request.get(`${stack.url}/admin/queues/api/queues`)).json();
+    const byName = Object.fromEntries(queues.queues.map((q: any) => [q.name, q]));
+    expect(byName['dead-letter'].readOnlyMode).toBe(true);
+    expect(byName.provision.readOnlyMode).toBe(false);
+    expect(byName.provision.allowRetries).toBe(true);
+  });
+
+  it('shows the workspaces page with status, step, errors and links to events and jobs', async () => {
+    const page = await context.newPage();
+    const res = await page.goto(`${stack.url}/admin/workspaces`);
+    expect(res?.status()).toBe(200);
+    const onlineRow = page.locator(`tr[data-workspace-id="${online.id}"]`);
+    await expect(onlineRow.locator('.status').textContent()).resolves.toBe('online');
+    const colour = await onlineRow.locator('.status').evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(colour).toBe('rgb(21, 128, 61)');
+    const failedRow = page.locator(`tr[data-workspace-id="${failed.id}"]`);
+    await expect(failedRow.locator('.err').textContent()).resolves.toContain('no template for runtime notemplate');
+    await page.screenshot({ path: join(SHOTS, 'workspaces.png'), fullPage: true });
+
+    // the status filter
+    await page.selectOption('select[name=status]', 'failed');
+    await Promise.all([page.waitForURL(/status=failed/), page.click('button[type=submit]')]);
+    expect(await page.locator('tbody tr[data-workspace-id]').count()).toBe(1);
+    expect(await page.locator(`tr[data-workspace-id="${failed.id}"]`).count()).toBe(1);
+
+    // the row's events page
+    await page.goto(`${stack.url}/admin/workspaces`);
+    await onlineRow.getByRole('link', { name: 'events' }).click();
+    await page.waitForURL(new RegExp(`/admin/workspaces/${online.id}$`));
+    await page.getByText('provisioned from busybox-default').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'workspace-events.png'), fullPage: true });
+
+    // the row's job, opened in the queue UI
+    await page.goto(`${stack.url}/admin/workspaces`);
+    await onlineRow.getByRole('link', { name: 'job' }).click();
+    await page.waitForURL(new RegExp(`/admin/queues/queue/provision/${online.id.replace(/-/g, '\\-')}\\.1$`));
+    await page.getByText(`${online.id}.1`).first().waitFor({ timeout: 15_000 });
+    await page.close();
+
+    // the README's pictures are refreshed on request only, so a test run leaves the tree clean
+    if (process.env.DOCKYARD_UPDATE_SCREENSHOTS === '1') {
+      mkdirSync(DOCS_SHOTS, { recursive: true });
+      copyFileSync(join(SHOTS, 'queue-ui.png'), join(DOCS_SHOTS, 'queue-ui.png'));
+      copyFileSync(join(SHOTS, 'workspaces.png'), join(DOCS_SHOTS, 'workspaces.png'));
+    }
+  });
+
+  it('renders the interactive API docs at /docs', async () => {
+    const page = await context.newPage();
+    const res = await page.goto(`${stack.url}/docs`);
+    expect(res?.status()).toBe(200);
+    await page.getByText('/v1/workspaces/{id}/restart').first().waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(SHOTS, 'docs.png'), fullPage: false });
+    await page.close();
+  });
+});
