@@ -32,7 +32,12 @@ describe('reconciler', () => {
       'the reconciler to restart it',
       async () => (await stack.events(ws.id)).some((e) => e.to === 'online' && e.cause === 'reconciler: container missing') || undefined,
       { timeoutMs: 30_000 },
-    );
+    ).catch(async (err) => {
+      // say what happened instead, for the next reader
+      const row = (await stack.pool.query('select status, queued_job_id, running_job_id, lease_until from workspaces where id = $1', [ws.id])).rows[0];
+      const lines = stack.logLines.filter((l) => /reconcil|leader|re-enqueued|stale|superseded/.test(l)).slice(-30);
+      throw new Error(`${err.message}\nrow: ${JSON.stringify(row)}\nevents: ${JSON.stringify(await stack.events(ws.id))}\nlog:\n${lines.join('\n')}`);
+    });
     expect((await stack.docker.getContainer(ws.containerName).inspect()).State.Running).toBe(true);
   });
 

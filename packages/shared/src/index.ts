@@ -6,6 +6,7 @@ export * from './catalog.ts';
 export * from './logger.ts';
 export * from './intents.ts';
 export * from './workspace-json.ts';
+export * from './paging.ts';
 export * from './redis.ts';
 export * from './db/pool.ts';
 export * from './db/migrate.ts';

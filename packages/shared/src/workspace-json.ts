@@ -34,14 +34,3 @@ export function toEventJson(e: WorkspaceEventRow) {
     message: e.message,
   };
 }
-
-/** Opaque keyset cursor: base64url of "<created_at text>|<id>". */
-export function encodeCursor(createdAtText: string, id: string): string {
-  return Buffer.from(`${createdAtText}|${id}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): { createdAt: string; id: string } | undefined {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const m = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?[+-]\d\d(?::\d\d)?)\|([0-9a-f-]{36})$/i.exec(text);
-  return m ? { createdAt: m[1]!, id: m[2]! } : undefined;
-}

@@ -8,8 +8,8 @@ import {
   WORKSPACE_STATUSES,
   catalog,
   countByStatus,
-  decodeCursor,
-  encodeCursor,
+  cursorPosition,
+  pageOf,
   getWorkspace,
   jobIdOf,
   listEvents,
@@ -52,21 +52,19 @@ export async function registerAdmin(app: FastifyInstance, deps: ApiDeps) {
 
   app.get('/admin/workspaces', { schema: { tags: ['operations'], summary: 'Workspaces page (HTML): status, step, last error, restarts; filters ?status=&runtime=&limit=&cursor=' } }, async (req, reply) => {
     const q = parse(PageQuery, req.query, 'query string');
-    const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
-    if (q.cursor !== undefined && !after) throw new ApiError('VALIDATION_FAILED', 'cursor is not one this API issued');
+    const after = cursorPosition(q.cursor);
     const [rows, counts] = await Promise.all([
       listWorkspaces(deps.pool, { status: q.status, runtime: q.runtime, limit: q.limit + 1, after }),
       countByStatus(deps.pool),
     ]);
-    const pageRows = rows.slice(0, q.limit);
-    const last = pageRows[pageRows.length - 1];
+    const { page, nextCursor } = pageOf(rows, q.limit);
     const body = renderListPage({
-      rows: pageRows,
+      rows: page,
       counts,
       statuses: WORKSPACE_STATUSES,
       runtimes: Object.keys(deps.config.runtimes.runtimes).sort(),
       filter: { status: q.status, runtime: q.runtime, limit: q.limit },
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at_text, last.id) : null,
+      nextCursor,
       isFirstPage: !after,
     });
     return reply.type('text/html; charset=utf-8').send(body);

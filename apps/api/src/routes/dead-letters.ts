@@ -4,8 +4,8 @@ import { z } from 'zod';
 import {
   Action,
   ApiError,
-  decodeCursor,
-  encodeCursor,
+  cursorPosition,
+  pageOf,
   getDeadLetter,
   listDeadLetters,
   markDeadLetterReplayed,
@@ -61,15 +61,9 @@ export function registerDeadLetterRoutes(fastify: FastifyInstance, deps: ApiDeps
       },
     },
     async (req) => {
-      const after = req.query.cursor !== undefined ? decodeCursor(req.query.cursor) : undefined;
-      if (req.query.cursor !== undefined && !after) throw new ApiError('VALIDATION_FAILED', 'cursor is not one this API issued');
-      const rows = await listDeadLetters(deps.pool, { limit: req.query.limit + 1, after });
-      const page = rows.slice(0, req.query.limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map(toJson),
-        nextCursor: rows.length > req.query.limit && last ? encodeCursor(last.created_at_text, last.id) : null,
-      };
+      const rows = await listDeadLetters(deps.pool, { limit: req.query.limit + 1, after: cursorPosition(req.query.cursor) });
+      const { page, nextCursor } = pageOf(rows, req.query.limit);
+      return { items: page.map(toJson), nextCursor };
     },
   );
 

@@ -3,8 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   ApiError,
   createWorkspace,
-  decodeCursor,
-  encodeCursor,
+  cursorPosition,
+  pageOf,
   getWorkspace,
   listEvents,
   listWorkspaces,
@@ -55,20 +55,14 @@ export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps)
     '/v1/workspaces',
     { schema: { tags: ['workspaces'], querystring: ListWorkspacesQuery, response: { 200: WorkspaceList, 400: ErrorBody } } },
     async (req) => {
-      const after = req.query.cursor !== undefined ? decodeCursor(req.query.cursor) : undefined;
-      if (req.query.cursor !== undefined && !after) throw new ApiError('VALIDATION_FAILED', 'cursor is not one this API issued');
       const rows = await listWorkspaces(deps.pool, {
         status: req.query.status as never,
         runtime: req.query.runtime,
         limit: req.query.limit + 1,
-        after,
+        after: cursorPosition(req.query.cursor),
       });
-      const page = rows.slice(0, req.query.limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map(toWorkspaceJson),
-        nextCursor: rows.length > req.query.limit && last ? encodeCursor(last.created_at_text, last.id) : null,
-      };
+      const { page, nextCursor } = pageOf(rows, req.query.limit);
+      return { items: page.map(toWorkspaceJson), nextCursor };
     },
   );
 
