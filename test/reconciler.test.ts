@@ -30,7 +30,8 @@ describe('reconciler', () => {
     await stack.docker.getContainer(ws.containerName).remove({ force: true });
     await waitFor(
       'the reconciler to restart it',
-      async () => (await stack.events(ws.id)).some((e) => e.to === 'online' && e.cause === 'reconciler: container missing') || undefined,
+      // "not running" when a pass lists the container while Docker is still removing it
+      async () => (await stack.events(ws.id)).some((e) => e.to === 'online' && /^reconciler: container (missing|not running)$/.test(e.cause)) || undefined,
       { timeoutMs: 30_000 },
     ).catch(async (err) => {
       // say what happened instead, for the next reader

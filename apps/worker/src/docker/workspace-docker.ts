@@ -10,6 +10,9 @@ import {
 } from '@dockyard/shared';
 import { dockerCall, statusOf } from './errors.ts';
 import { packArchive, readArchive, type FileEntry, type VolumeFiles } from './volume-files.ts';
+import { subscribeContainerEvents, type DockerEvent } from './container-events.ts';
+
+export type { DockerEvent };
 
 export const CONFIGS_PATH = '/configs';
 
@@ -52,14 +55,6 @@ export interface ManagedContainer {
   running: boolean;
 }
 
-export interface DockerEvent {
-  action: string;
-  workspaceId: string | undefined;
-  role: string | undefined;
-  exitCode: string | undefined;
-  containerName: string | undefined;
-  timeNano: number;
-}
 
 export interface ContainerSpec {
   workspaceId: string;
@@ -135,25 +130,7 @@ export function makeWorkspaceDocker(docker: Docker, opts: { network: string; ext
       });
     },
 
-    async containerEvents(since, signal) {
-      const filters = { type: ['container'], event: ['die', 'oom', 'health_status'], label: installationLabels() };
-      const subscribe = (docker.getEvents.bind(docker) as (o: object) => Promise<NodeJS.ReadableStream>)({
-        since,
-        filters: JSON.stringify(filters),
-      });
-      // Closing must not wait for an engine that is slow to answer the subscription.
-      const aborted = new Promise<never>((_, reject) =>
-        signal.addEventListener('abort', () => reject(new Error('events subscription aborted')), { once: true }),
-      );
-      aborted.catch(() => undefined);
-      subscribe.then((late) => signal.aborted && (late as unknown as { destroy(): void }).destroy()).catch(() => undefined);
-      const stream = (await dockerCall('subscribe to Docker events', () => Promise.race([subscribe, aborted]))) as NodeJS.ReadableStream & {
-        destroy(): void;
-      };
-      if (signal.aborted) stream.destroy();
-      signal.addEventListener('abort', () => stream.destroy(), { once: true });
-      return parseEventStream(stream);
-    },
+    containerEvents: (since, signal) => subscribeContainerEvents(docker, installationLabels(), since, signal),
 
     async ensureVolume(workspaceId) {
       const name = volumeNameOf(workspaceId);
@@ -281,28 +258,4 @@ export function makeWorkspaceDocker(docker: Docker, opts: { network: string; ext
       });
     },
   };
-}
-
-/** Docker's event stream is JSON objects, one per line (possibly split across chunks). */
-async function* parseEventStream(stream: NodeJS.ReadableStream): AsyncIterable<DockerEvent> {
-  let buffer = '';
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    buffer += chunk.toString('utf8');
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline).trim();
-      buffer = buffer.slice(newline + 1);
-      if (!line) continue;
-      const e = JSON.parse(line) as { Action?: string; status?: string; timeNano?: number; time?: number; Actor?: { Attributes?: Record<string, string> } };
-      const attrs = e.Actor?.Attributes ?? {};
-      yield {
-        action: e.Action ?? e.status ?? '',
-        workspaceId: attrs[WORKSPACE_ID_LABEL],
-        role: attrs['dockyard.role'],
-        exitCode: attrs.exitCode,
-        containerName: attrs.name,
-        timeNano: e.timeNano ?? (e.time ?? 0) * 1e9,
-      };
-    }
-  }
 }
