@@ -30,10 +30,13 @@ export interface ContainerState {
  * means "someone already did it". Only objects labelled managed are touched.
  */
 export interface WorkspaceDocker {
-  ensureVolume(workspaceId: string): Promise<void>;
+  /** true when this call created the volume (so it is empty) */
+  ensureVolume(workspaceId: string): Promise<boolean>;
   removeVolume(workspaceId: string): Promise<boolean>;
   readVolume(workspaceId: string, image: string, wanted: string[]): Promise<VolumeFiles>;
   writeVolume(workspaceId: string, image: string, entries: FileEntry[]): Promise<void>;
+  /** remove the workspace's volume helper container, if any (end of every job) */
+  releaseVolumeHelper(workspaceId: string): Promise<void>;
   inspectContainer(workspaceId: string): Promise<ContainerState | undefined>;
   ensureContainer(spec: ContainerSpec): Promise<void>;
   startContainer(workspaceId: string): Promise<void>;
@@ -85,26 +88,40 @@ export function makeWorkspaceDocker(docker: Docker, opts: { network: string; ext
     }
   }
 
-  /** A never-started container that mounts the config volume, for copying files in and out. */
-  async function withVolumeHelper<T>(workspaceId: string, image: string, fn: (c: Docker.Container) => Promise<T>): Promise<T> {
-    const name = `${containerNameOf(workspaceId)}-helper`;
+  const helperNameOf = (workspaceId: string) => `${containerNameOf(workspaceId)}-helper`;
+
+  /**
+   * A never-started container that mounts the config volume, for copying files in and
+   * out. One per workspace, reused by every volume step of a job; the job removes it
+   * when it ends (releaseVolumeHelper).
+   */
+  async function volumeHelper(workspaceId: string, image: string): Promise<Docker.Container> {
+    const name = helperNameOf(workspaceId);
     const existing = await inspectRaw(name);
     if (existing) {
       assertManaged('container', name, existing.Config.Labels);
-      await docker.getContainer(name).remove({ force: true });
+      return docker.getContainer(name);
     }
-    const helper = await docker.createContainer({
-      name,
-      Image: image,
-      Cmd: ['true'],
-      Labels: labelsFor(workspaceId, { 'dockyard.role': 'volume-helper' }),
-      NetworkDisabled: true,
-      HostConfig: { Binds: [`${volumeNameOf(workspaceId)}:${CONFIGS_PATH}`], NetworkMode: 'none', RestartPolicy: { Name: 'no' } },
-    });
     try {
-      return await fn(helper);
-    } finally {
-      await helper.remove({ force: true }).catch(() => undefined);
+      return await docker.createContainer({
+        name,
+        Image: image,
+        Cmd: ['true'],
+        Labels: labelsFor(workspaceId, { 'dockyard.role': 'volume-helper' }),
+        NetworkDisabled: true,
+        HostConfig: { Binds: [`${volumeNameOf(workspaceId)}:${CONFIGS_PATH}`], NetworkMode: 'none', RestartPolicy: { Name: 'no' } },
+      });
+    } catch (err) {
+      if (statusOf(err) === 409) return docker.getContainer(name); // created meanwhile
+      throw err;
+    }
+  }
+
+  async function removeHelper(workspaceId: string): Promise<void> {
+    try {
+      await docker.getContainer(helperNameOf(workspaceId)).remove({ force: true });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
     }
   }
 
@@ -134,15 +151,16 @@ export function makeWorkspaceDocker(docker: Docker, opts: { network: string; ext
 
     async ensureVolume(workspaceId) {
       const name = volumeNameOf(workspaceId);
-      await dockerCall(`create volume ${name}`, async () => {
+      return dockerCall(`create volume ${name}`, async () => {
         try {
           const info = await docker.getVolume(name).inspect();
           assertManaged('volume', name, info.Labels);
-          return;
+          return false;
         } catch (err) {
           if (statusOf(err) !== 404) throw err;
         }
         await docker.createVolume({ Name: name, Labels: labelsFor(workspaceId) });
+        return true;
       });
     },
 
@@ -152,6 +170,7 @@ export function makeWorkspaceDocker(docker: Docker, opts: { network: string; ext
         try {
           const info = await docker.getVolume(name).inspect();
           assertManaged('volume', name, info.Labels);
+          await removeHelper(workspaceId); // a volume still mounted by its helper cannot be removed
           await docker.getVolume(name).remove();
           return true;
         } catch (err) {
@@ -161,16 +180,18 @@ export function makeWorkspaceDocker(docker: Docker, opts: { network: string; ext
       });
     },
 
+    releaseVolumeHelper: (workspaceId) => dockerCall(`remove volume helper of ${workspaceId}`, () => removeHelper(workspaceId)),
+
     readVolume(workspaceId, image, wanted) {
       return dockerCall(`read volume ${volumeNameOf(workspaceId)}`, () =>
-        withVolumeHelper(workspaceId, image, async (helper) => readArchive(await helper.getArchive({ path: `${CONFIGS_PATH}/.` }), wanted)),
+        volumeHelper(workspaceId, image).then(async (helper) => readArchive(await helper.getArchive({ path: `${CONFIGS_PATH}/.` }), wanted)),
       );
     },
 
     async writeVolume(workspaceId, image, entries) {
       const archive = await packArchive(entries);
       await dockerCall(`write volume ${volumeNameOf(workspaceId)}`, () =>
-        withVolumeHelper(workspaceId, image, (helper) => helper.putArchive(archive, { path: CONFIGS_PATH })),
+        volumeHelper(workspaceId, image).then((helper) => helper.putArchive(archive, { path: CONFIGS_PATH })),
       );
     },
 

@@ -108,6 +108,7 @@ export function makeProcessor(deps: WorkerDeps) {
         const stepStart = Date.now();
         const out = await step.run(ctx, checkpoint.state);
         deps.metrics.stepDuration.observe({ job: job.name, step: step.name }, (Date.now() - stepStart) / 1000);
+        ctx.log.debug({ ms: Date.now() - stepStart }, 'step done');
         checkpoint.state = { ...checkpoint.state, ...(out ?? {}) };
         checkpoint.done.push(step.name);
         await job.updateData({ ...job.data, checkpoint });
@@ -152,6 +153,7 @@ export function makeProcessor(deps: WorkerDeps) {
       throw err;
     } finally {
       clearInterval(heartbeat);
+      await deps.docker.releaseVolumeHelper(workspaceId).catch((err) => log.warn({ err }, 'could not remove the volume helper'));
       if (!keepSlot) await releaseAndWakeNext(deps, fence).catch((err) => log.warn({ err }, 'release failed; the lease will expire'));
       if (crashed) await requestCrashRestart(deps, workspaceId, log);
     }

@@ -40,6 +40,6 @@ export const createVolume: Step = {
   name: 'create-volume',
   async run(ctx) {
     runtimeOf(ctx); // unknown runtime fails before anything is created
-    await ctx.docker.ensureVolume(ctx.workspace.id);
+    return { volumeCreated: await ctx.docker.ensureVolume(ctx.workspace.id) };
   },
 };
