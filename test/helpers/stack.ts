@@ -8,7 +8,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
-import { makePool, makeQueues, redisConnection, type Logger, type Queues } from '@dockyard/shared';
+import { makePool, makeQueues, producerRedisConnection, redisConnection, type Logger, type Queues } from '@dockyard/shared';
 import { buildApp } from '../../apps/api/src/app.ts';
 import { loadConfig as loadApiConfig } from '../../apps/api/src/config.ts';
 import { loadConfig as loadWorkerConfig } from '../../apps/worker/src/config.ts';
@@ -46,7 +46,7 @@ export interface Stack {
   docker: Docker;
   queues: Queues;
   logLines: string[];
-  request(method: string, path: string, opts?: { body?: unknown; raw?: string; headers?: Record<string, string>; token?: string | null }): Promise<{ status: number; body: any; headers: Headers }>;
+  request(method: string, path: string, opts?: { body?: unknown; raw?: string; headers?: Record<string, string>; token?: string | null; timeoutMs?: number }): Promise<{ status: number; body: any; headers: Headers }>;
   create(runtime?: string, name?: string): Promise<any>;
   waitForStatus(id: string, status: string | string[], timeoutMs?: number): Promise<any>;
   redisGet(key: string): Promise<string | null>;
@@ -62,7 +62,14 @@ export interface Stack {
 let dbCounter = 0;
 
 /** A private database, queue prefix, fixtures and Docker label; the API on a free port; optional in-process worker. */
-export async function startStack(opts: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(
+  opts: {
+    worker?: boolean;
+    env?: Record<string, string>;
+    /** rewrite the stack's DATABASE_URL (API pool, workers), e.g. through a fault-injecting proxy; `stack.pool` stays direct */
+    mapDatabaseUrl?: (url: string) => string;
+  } = {},
+): Promise<Stack> {
   const t = testEnv();
   const id = `${process.pid}${dbCounter++}${randomBytes(3).toString('hex')}`;
   const dbName = `dockyard_t_${t.runId}_${id}`;
@@ -73,8 +80,9 @@ export async function startStack(opts: { worker?: boolean; env?: Record<string, 
 
   const fixtures = makeFixtureDir(t.image);
   const token = randomBytes(24).toString('hex');
+  const directDatabaseUrl = databaseUrl(t.adminDatabaseUrl, dbName);
   const env: Record<string, string> = {
-    DATABASE_URL: databaseUrl(t.adminDatabaseUrl, dbName),
+    DATABASE_URL: opts.mapDatabaseUrl ? opts.mapDatabaseUrl(directDatabaseUrl) : directDatabaseUrl,
     REDIS_URL: t.redisUrl,
     DOCKER_HOST: t.dockerHost,
     QUEUE_PREFIX: `t${id}`,
@@ -99,16 +107,23 @@ export async function startStack(opts: { worker?: boolean; env?: Record<string, 
 
   const apiConfig = loadApiConfig(env);
   const apiPool = makePool(env.DATABASE_URL!, log);
-  const apiQueues = makeQueues(redisConnection(env.REDIS_URL!), env.QUEUE_PREFIX!);
-  const redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: 1 });
+  // the API's clients, wired as apps/api/src/main.ts wires them
+  const apiQueues = makeQueues(producerRedisConnection(env.REDIS_URL!), env.QUEUE_PREFIX!);
+  const redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  redis.on('error', (err) => log.debug({ err }, 'redis client error'));
+  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve)); // no offline queue: wait for it once
   const app: FastifyInstance = await buildApp({ config: apiConfig, pool: apiPool, queues: apiQueues, redis, log, timing: apiConfig.timing });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
 
-  const pool = makePool(env.DATABASE_URL!);
+  const pool = makePool(directDatabaseUrl); // the test's own view of the database, never through a fault proxy
   const docker = dockerFor(t.dockerHost);
   const queues = makeQueues(redisConnection(env.REDIS_URL!), env.QUEUE_PREFIX!);
+  // a Redis outage is a test scenario: connection errors go to the log, not the console
+  for (const q of [...Object.values(apiQueues), ...Object.values(queues)]) {
+    if (typeof q === 'object') q.on('error', (err) => log.debug({ err }, 'queue connection error'));
+  }
   const workers: Array<{ close(): Promise<void> }> = [];
   const children: ChildProcess[] = [];
 
@@ -131,7 +146,7 @@ export async function startStack(opts: { worker?: boolean; env?: Record<string, 
         body = JSON.stringify(o.body);
         headers['content-type'] ??= 'application/json';
       }
-      const res = await fetch(url + path, { method, headers, body });
+      const res = await fetch(url + path, { method, headers, body, signal: o.timeoutMs ? AbortSignal.timeout(o.timeoutMs) : undefined });
       const text = await res.text();
       let parsed: unknown = text;
       try {

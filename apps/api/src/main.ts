@@ -1,5 +1,5 @@
 // The API process: the only module with side effects.
-import { ConfigError, makeLogger, makePool, makeQueues, redisConnection } from '@dockyard/shared';
+import { ConfigError, makeLogger, makePool, makeQueues, producerRedisConnection } from '@dockyard/shared';
 import { Redis } from 'ioredis';
 import { loadConfig } from './config.ts';
 import { buildApp } from './app.ts';
@@ -17,7 +17,9 @@ try {
 
 const log = makeLogger({ name: 'dockyard-api', level: config.logLevel, pretty: config.logPretty });
 const pool = makePool(config.databaseUrl, log);
-const queues = makeQueues(redisConnection(config.redisUrl), config.queuePrefix);
+const queues = makeQueues(producerRedisConnection(config.redisUrl), config.queuePrefix, (err) =>
+  log.warn({ err: err.message }, 'queue connection error'),
+);
 const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
 redis.on('error', (err) => log.debug({ err }, 'redis client error'));
 const app = await buildApp({ config, pool, queues, redis, log, timing: config.timing });

@@ -12,7 +12,7 @@ import { runReconciler } from './control/reconciler.ts';
 /** Wire and start everything a worker process runs; `close()` stops it in reverse order. */
 export function startWorker(config: WorkerConfig, log: Logger) {
   const pool = makePool(config.databaseUrl, log);
-  const queues = makeQueues(redisConnection(config.redisUrl), config.queuePrefix);
+  const queues = makeQueues(redisConnection(config.redisUrl), config.queuePrefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
   const docker = makeWorkspaceDocker(makeDockerClient(config.dockerHost, config.dockerTimeoutMs), {
     network: config.network,
     extraLabels: config.extraLabels,

@@ -62,8 +62,13 @@ export function jobOptionsFor(
 
 export type Queues = Record<ActionKind, Queue> & { deadLetter: Queue; close(): Promise<void> };
 
-export function makeQueues(connection: ConnectionOptions, prefix: string): Queues {
-  const make = (name: string) => new Queue(name, { connection, prefix });
+export function makeQueues(connection: ConnectionOptions, prefix: string, onError?: (err: Error) => void): Queues {
+  const make = (name: string) => {
+    const queue = new Queue(name, { connection, prefix });
+    // without a listener BullMQ prints connection errors to stderr; callers log them instead
+    if (onError) queue.on('error', onError);
+    return queue;
+  };
   const lifecycle = Object.fromEntries(ACTION_KINDS.map((k) => [k, make(catalog[k].queue)])) as Record<ActionKind, Queue>;
   const deadLetter = make(DEAD_LETTER_QUEUE);
   return {

@@ -130,13 +130,24 @@ export async function createWorkspace(
   return result;
 }
 
+const ENQUEUE_TIMEOUT_MS = 5_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Enqueue after commit. If Redis is unreachable the request is still recorded in
  * Postgres; the reconciler re-derives the job from the queued slot later.
  */
 export async function enqueueOrDefer(deps: IntentDeps, job: PendingEnqueue): Promise<void> {
   try {
-    await enqueueAction(deps.queues, deps.timing, job);
+    // bounded: an API started while Redis is down must still answer (BullMQ would wait for it)
+    await withTimeout(enqueueAction(deps.queues, deps.timing, job), ENQUEUE_TIMEOUT_MS, 'enqueue');
   } catch (err) {
     deps.log.warn({ err, workspaceId: job.workspaceId }, 'enqueue failed; the reconciler will re-enqueue from Postgres');
     return;

@@ -16,3 +16,12 @@ export function redisConnection(url: string): ConnectionOptions {
     maxRetriesPerRequest: null,
   };
 }
+
+/**
+ * BullMQ connection options for a producer that must keep answering while Redis is
+ * down (the API): a command fails at once instead of waiting for the reconnect, so a
+ * request records its intent in Postgres, defers the enqueue to the reconciler, and answers.
+ */
+export function producerRedisConnection(url: string): ConnectionOptions {
+  return { ...redisConnection(url), maxRetriesPerRequest: 1, enableOfflineQueue: false };
+}
