@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
@@ -214,8 +215,13 @@ export async function startStack(
       return child;
     },
     async close() {
-      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+      for (const c of running) c.kill('SIGKILL');
+      await Promise.all(running.map((c) => once(c, 'exit')));
       await Promise.all(workers.map((w) => w.close()));
+      // nothing may leak: every job removes its volume helper container when it ends
+      // (unless this close had to kill a worker process in the middle of one)
+      const helpers = running.length ? [] : await docker.listContainers({ all: true, filters: { label: [`${STACK_LABEL}=${id}`, 'dockyard.role=volume-helper'] } });
       await app.close();
       await apiQueues.close();
       await queues.close();
@@ -228,6 +234,7 @@ export async function startStack(
       const found = await keys.keys(`${env.QUEUE_PREFIX}:*`);
       if (found.length) await keys.del(...found);
       keys.disconnect();
+      if (helpers.length) throw new Error(`leaked volume helper containers: ${helpers.map((h) => h.Names[0]).join(', ')}`);
     },
   };
   if (opts.worker !== false) await stack.startWorker();
