@@ -91,6 +91,11 @@ describe('the watcher resumes from the last event it saw', () => {
     const { workspace } = await stack.create('busybox', 'missed');
     const ws = await stack.waitForStatus(workspace.id, 'online', 60_000);
     await waitFor('the watcher to store its position', async () => (await stack.redisGet(`${stack.env.QUEUE_PREFIX}:watcher:since`)) ?? undefined);
+    // the provision job writes online a moment before it frees the workspace: let it finish
+    await waitFor('the run slot to be free', async () => {
+      const { rows } = await stack.pool.query('select running_job_id from workspaces where id = $1', [ws.id]);
+      return rows[0].running_job_id === null || undefined;
+    });
     a.kill('SIGKILL');
     await once(a, 'exit');
     await stack.docker.getContainer(ws.containerName).kill();

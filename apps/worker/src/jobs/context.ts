@@ -35,5 +35,7 @@ export type StepState = Record<string, string | boolean | number | null>;
 
 export interface Step {
   name: string;
+  /** run again on a retry or re-run even when a previous attempt finished it (cheap, idempotent checks of the outside world) */
+  rerun?: boolean;
   run(ctx: JobContext, state: StepState): Promise<StepState | void>;
 }

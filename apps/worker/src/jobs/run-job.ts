@@ -101,7 +101,7 @@ export function makeProcessor(deps: WorkerDeps) {
         await ctx.transition({ to: definition.enters, cause: claim.action.cause, step: 'starting', extra: { provisionStarted: true } });
       }
       for (const step of definition.steps) {
-        if (checkpoint.done.includes(step.name)) continue;
+        if (checkpoint.done.includes(step.name) && !step.rerun) continue;
         currentStep = step.name;
         ctx.log = log.child({ step: step.name });
         await ctx.setStep(step.name);
@@ -110,7 +110,7 @@ export function makeProcessor(deps: WorkerDeps) {
         deps.metrics.stepDuration.observe({ job: job.name, step: step.name }, (Date.now() - stepStart) / 1000);
         ctx.log.debug({ ms: Date.now() - stepStart }, 'step done');
         checkpoint.state = { ...checkpoint.state, ...(out ?? {}) };
-        checkpoint.done.push(step.name);
+        if (!checkpoint.done.includes(step.name)) checkpoint.done.push(step.name);
         await job.updateData({ ...job.data, checkpoint });
       }
       currentStep = 'finish';

@@ -11,6 +11,7 @@ export const createContainer: Step = {
 
 export const startContainer: Step = {
   name: 'start',
+  rerun: true, // a job re-run after its worker died must not report online a container that died meanwhile
   async run(ctx) {
     await ctx.docker.startContainer(ctx.workspace.id);
   },
@@ -25,6 +26,7 @@ const POLL_MS = 200;
  */
 export const waitRunning: Step = {
   name: 'wait-running',
+  rerun: true,
   async run(ctx) {
     const deadline = Date.now() + ctx.config.timing.PROVISION_TIMEOUT_MS;
     let last = 'not inspected';
