@@ -24,10 +24,10 @@ function ignoreReason(row: WorkspaceRow): string | undefined {
   if (row.status === 'removed' || row.desired_state === 'removed') return 'workspace is removed';
   if (row.status === 'paused' || row.desired_state === 'stopped') return 'workspace is paused (desired state stopped)';
   if (row.status === 'failed') return `workspace is failed and waits for an operator restart (${row.last_error ?? 'no error recorded'})`;
-  // a live job is handling the workspace (its own stop may be what died); a job whose
-  // lease ran out is dead, so the death must still be acted on (queued behind it)
-  const leaseLive = row.lease_until !== null && row.lease_until.getTime() > Date.now();
-  if (row.running_job_id && leaseLive) return `job ${row.running_job_id} is already working on this workspace`;
+  // A job holding the workspace handles it: its own stop may be what died, and a job whose
+  // worker died is re-run (stalled-job recovery, or the reconciler) and always re-checks
+  // start and wait-running, so no death it overlapped goes unnoticed.
+  if (row.running_job_id) return `job ${row.running_job_id} is already working on this workspace`;
   return undefined;
 }
 
