@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { once } from 'node:events';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -36,6 +36,10 @@ describe('crash safety with real worker processes', () => {
     expect((await stack.request('GET', `/v1/workspaces/${ws.id}`)).body.status).toBe('provisioning');
 
     const b = stack.spawnWorker();
+    onTestFinished(async () => {
+      // never leave this worker to race the next test, pass or fail
+      if (b.exitCode === null && b.signalCode === null) b.kill('SIGKILL');
+    });
     const after = await stack.waitForJob(ws.id, restart.body.jobId, 'online', 60_000);
     expect(after).toMatchObject({ status: 'online', step: null, lastError: null });
     const containers = await stack.docker.listContainers({ all: true, filters: { label: [`dockyard.workspace-id=${ws.id}`] } });
