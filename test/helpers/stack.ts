@@ -33,6 +33,7 @@ export const FAST_TIMING = {
   STOP_TIMEOUT_S: '2',
   SHUTDOWN_TIMEOUT_MS: '5000',
   LEADER_TTL_MS: '1500',
+  RATE_LIMIT_PER_MINUTE: '0', // the suite polls hard; test/api.rate-limit.test.ts sets its own
   RECONCILE_INTERVAL_MS: '600000',
 };
 

@@ -15,6 +15,7 @@ import { registerMetrics } from './metrics.ts';
 import { documentPlainRoutes } from './openapi-docs.ts';
 import { registerAdmin } from './admin/register-admin.ts';
 import { registerAutoRestartRoutes } from './routes/auto-restart.ts';
+import { registerRateLimit } from './rate-limit.ts';
 
 export interface ApiDeps {
   config: ApiConfig;
@@ -39,6 +40,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   app.addHook('onRequest', makeAuthHook(deps.config.apiToken));
+  await registerRateLimit(app, deps);
   documentPlainRoutes(app);
 
   await app.register(swagger, {

@@ -6,6 +6,7 @@ const ApiEnv = ConnectionEnv.extend(TimingEnv.shape).extend({
   HOST: z.string().min(1).default('127.0.0.1'),
   API_TOKEN: z.string().min(32, 'must be at least 32 characters'),
   RUNTIMES_FILE: z.string().min(1),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60_000),
 });
 
 export interface ApiConfig {
@@ -19,6 +20,8 @@ export interface ApiConfig {
   logPretty: boolean;
   timing: TimingEnv;
   runtimes: RuntimesManifest;
+  /** requests a minute one client (IP) may make; 0 = no limit */
+  rateLimitPerMinute: number;
 }
 
 /** Validate the API's environment once, at start. Throws ConfigError naming the variable at fault. */
@@ -35,5 +38,6 @@ export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
     logPretty: e.LOG_PRETTY,
     timing: parseEnv(TimingEnv, env),
     runtimes: loadRuntimesFile(e.RUNTIMES_FILE),
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
   };
 }
