@@ -99,14 +99,14 @@ describe('Postgres outage', () => {
     expect(attempts.length).toBeGreaterThan(0);
     expect(attempts.every((a) => /terminated|ECONNRESET|ECONNREFUSED|timeout/i.test(a.error))).toBe(true);
     expect((await stack.request('GET', '/v1/dead-letters')).body.items.filter((d: any) => d.workspaceId === ws.id)).toEqual([]);
-    const containers = await containersOf(ws.id);
-    expect(containers).toHaveLength(1);
-    expect(containers[0]!.State).toBe('running');
-    // the job frees its run slot right after writing online
+    // the job frees its run slot (and, just before, removes its volume helper) right after writing online
     await waitFor('the run slot to be free', async () => {
       const row = (await stack.pool.query('select running_job_id, queued_job_id from workspaces where id = $1', [ws.id])).rows[0];
       return row.running_job_id === null && row.queued_job_id === null;
     }, { timeoutMs: 5_000 });
+    const containers = await containersOf(ws.id);
+    expect(containers).toHaveLength(1);
+    expect(containers[0]!.State).toBe('running');
     const stuck = await stack.pool.query(`select id from workspaces where status = 'provisioning'`);
     expect(stuck.rows).toEqual([]);
   });

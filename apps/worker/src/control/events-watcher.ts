@@ -62,10 +62,11 @@ async function handleEvent(deps: WatcherDeps, event: DockerEvent): Promise<void>
   const what = causeOf(event);
   if (!what) return;
   const log = deps.log.child({ workspaceId: event.workspaceId, action: event.action });
-  // A death that a later start already undid (e.g. Dockyard's own restart) needs nothing.
+  // The container was started again after this death (e.g. by Dockyard's own restart):
+  // this event is history; a later death of the new run has an event of its own.
   const state = await deps.docker.inspectContainer(event.workspaceId!).catch(() => undefined);
-  if (state?.running && Date.parse(state.startedAt) * 1e6 > event.timeNano) {
-    log.debug('container already running again; event ignored');
+  if (state && Date.parse(state.startedAt) * 1e6 > event.timeNano) {
+    log.debug('container started again since this event; ignored');
     return;
   }
   const result = await requestAutoRestart(deps, event.workspaceId!, what);

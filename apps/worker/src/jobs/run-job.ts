@@ -96,6 +96,7 @@ export function makeProcessor(deps: WorkerDeps) {
     const started = Date.now();
     let keepSlot = false;
     let crashed = false;
+    let endedOnline = false;
     try {
       if (definition.enters && ctx.workspace.status !== definition.enters) {
         await ctx.transition({ to: definition.enters, cause: claim.action.cause, step: 'starting', extra: { provisionStarted: true } });
@@ -118,6 +119,7 @@ export function makeProcessor(deps: WorkerDeps) {
       await ctx.transition({ ...final, cause: claim.action.cause, step: null });
       log.info({ to: final.to, ms: Date.now() - started }, 'job completed');
       if (final.to === 'offline') crashed = true;
+      if (final.to === 'online') endedOnline = true;
       deps.metrics.outcomes.inc({ job: job.name, outcome: 'completed' });
       deps.metrics.jobDuration.observe({ job: job.name, outcome: 'completed' }, (Date.now() - started) / 1000);
       return { outcome: final.to };
@@ -155,7 +157,12 @@ export function makeProcessor(deps: WorkerDeps) {
       clearInterval(heartbeat);
       await deps.docker.releaseVolumeHelper(workspaceId).catch((err) => log.warn({ err }, 'could not remove the volume helper'));
       if (!keepSlot) await releaseAndWakeNext(deps, fence).catch((err) => log.warn({ err }, 'release failed; the lease will expire'));
-      if (crashed) await requestCrashRestart(deps, workspaceId, log);
+      if (crashed) await requestCrashRestart(deps, workspaceId, log, 'auto-restart: container exited at start');
+      // A death while this job held the workspace was left to it (see requestAutoRestart);
+      // one that came after wait-running but before the release would otherwise go unseen.
+      else if (endedOnline && !(await stillRunning(deps, workspaceId))) {
+        await requestCrashRestart(deps, workspaceId, log, 'auto-restart: container died');
+      }
     }
   };
 }
@@ -168,10 +175,19 @@ async function releaseAndWakeNext(deps: WorkerDeps, fence: Fence): Promise<void>
   if (waiting && (await waiting.isDelayed())) await waiting.promote().catch(() => undefined);
 }
 
+/** Is the workspace's container still running? (A Docker error says yes: the watcher and reconciler cover it.) */
+async function stillRunning(deps: WorkerDeps, workspaceId: string): Promise<boolean> {
+  try {
+    return (await deps.docker.inspectContainer(workspaceId))?.running ?? false;
+  } catch {
+    return true;
+  }
+}
+
 /** After a job saw its container die at start: the crash-loop backoff decides when to try again. */
-async function requestCrashRestart(deps: WorkerDeps, workspaceId: string, log: WorkerDeps['log']): Promise<void> {
+async function requestCrashRestart(deps: WorkerDeps, workspaceId: string, log: WorkerDeps['log'], cause: string): Promise<void> {
   const intent = { pool: deps.pool, queues: deps.queues, timing: deps.config.timing, log };
-  const result = await requestAutoRestart(intent, workspaceId, { cause: 'auto-restart: container exited at start' }).catch((err) => {
+  const result = await requestAutoRestart(intent, workspaceId, { cause }).catch((err) => {
     log.warn({ err }, 'could not request the crash restart; the reconciler will');
     return undefined;
   });
