@@ -50,7 +50,8 @@ describe('provision job, end to end on real Redis, Postgres and Docker', () => {
       [null, 'provisioning'],
     ]);
     expect(events.body.items[0].message).toBe('provisioned from busybox-default');
-    // no helper container is left behind
+    // no helper container is left behind once the job has let go of the workspace
+    await stack.waitForIdle(id);
     const helpers = await stack.docker.listContainers({ all: true, filters: { name: [`${ws.containerName}-helper`] } });
     expect(helpers).toHaveLength(0);
   });

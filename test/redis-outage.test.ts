@@ -175,6 +175,7 @@ describe('Redis outage', () => {
       ['provisioning', 'online'],
     ]);
     expect(restartEvents.some((e) => e.from === e.to && /volume healthy/.test(e.message))).toBe(true);
+    await stack.waitForIdle(ws.id); // the job removes its volume helper, then frees the workspace
     const containers = await stack.docker.listContainers({ all: true, filters: { label: [`dockyard.workspace-id=${ws.id}`] } });
     expect(containers).toHaveLength(1);
     expect(containers[0]!.State).toBe('running');

@@ -42,6 +42,7 @@ describe('crash safety with real worker processes', () => {
     });
     const after = await stack.waitForJob(ws.id, restart.body.jobId, 'online', 60_000);
     expect(after).toMatchObject({ status: 'online', step: null, lastError: null });
+    await stack.waitForIdle(ws.id); // the job removes its volume helper, then frees the workspace
     const containers = await stack.docker.listContainers({ all: true, filters: { label: [`dockyard.workspace-id=${ws.id}`] } });
     expect(containers.map((c) => c.Names[0])).toEqual([`/${ws.containerName}`]);
     expect(containers[0]!.State).toBe('running');

@@ -52,6 +52,8 @@ export interface Stack {
   create(runtime?: string, name?: string): Promise<any>;
   waitForStatus(id: string, status: string | string[], timeoutMs?: number): Promise<any>;
   redisGet(key: string): Promise<string | null>;
+  /** wait until no job runs or waits for the workspace (a job frees it just after its last transition) */
+  waitForIdle(id: string): Promise<void>;
   /** the workspace's events, oldest first */
   events(id: string): Promise<any[]>;
   /** wait until the job `jobId` wrote its final transition (to one of `to`); returns the workspace */
@@ -183,6 +185,12 @@ export async function startStack(
       });
     },
     redisGet: (key) => redis.get(key),
+    async waitForIdle(wsId) {
+      await waitFor(`workspace ${wsId} to be idle`, async () => {
+        const { rows } = await pool.query('select running_job_id, queued_job_id from workspaces where id = $1', [wsId]);
+        return (rows[0]?.running_job_id === null && rows[0]?.queued_job_id === null) || undefined;
+      });
+    },
     async events(wsId) {
       return (await stack.request('GET', `/v1/workspaces/${wsId}/events?limit=1000`)).body.items.reverse();
     },

@@ -97,6 +97,7 @@ export function makeProcessor(deps: WorkerDeps) {
     let keepSlot = false;
     let crashed = false;
     let endedOnline = false;
+    let helperReleased = false;
     try {
       if (definition.enters && ctx.workspace.status !== definition.enters) {
         await ctx.transition({ to: definition.enters, cause: claim.action.cause, step: 'starting', extra: { provisionStarted: true } });
@@ -115,6 +116,9 @@ export function makeProcessor(deps: WorkerDeps) {
         await job.updateData({ ...job.data, checkpoint });
       }
       currentStep = 'finish';
+      // the job's Docker work is over before it reports its outcome
+      await deps.docker.releaseVolumeHelper(workspaceId);
+      helperReleased = true;
       const final = definition.finish(checkpoint.state);
       await ctx.transition({ ...final, cause: claim.action.cause, step: null });
       log.info({ to: final.to, ms: Date.now() - started }, 'job completed');
@@ -155,7 +159,9 @@ export function makeProcessor(deps: WorkerDeps) {
       throw err;
     } finally {
       clearInterval(heartbeat);
-      await deps.docker.releaseVolumeHelper(workspaceId).catch((err) => log.warn({ err }, 'could not remove the volume helper'));
+      if (!helperReleased) {
+        await deps.docker.releaseVolumeHelper(workspaceId).catch((err) => log.warn({ err }, 'could not remove the volume helper'));
+      }
       if (!keepSlot) await releaseAndWakeNext(deps, fence).catch((err) => log.warn({ err }, 'release failed; the lease will expire'));
       if (crashed) await requestCrashRestart(deps, workspaceId, log, 'auto-restart: container exited at start');
       // A death while this job held the workspace was left to it (see requestAutoRestart);
