@@ -12,8 +12,9 @@ import { ensureServices } from './services.mjs';
  * @param {string} o.label      the child's name in messages
  * @param {(services: {env: Record<string,string>}, image: string) => {cmd: string, args: string[], env: Record<string,string>}} o.command
  * @param {(services: {env: Record<string,string>}) => Promise<void>} [o.cleanup]  runs before the services stop
+ * @param {() => Promise<unknown>} [o.prepare]  more set-up (e.g. a program to install) before the services start
  */
-export async function runWithServices({ repoDir, stateDir, label, command, cleanup }) {
+export async function runWithServices({ repoDir, stateDir, label, command, cleanup, prepare }) {
   let services = null;
   let child = null;
   let settingUp = true;
@@ -44,6 +45,7 @@ export async function runWithServices({ repoDir, stateDir, label, command, clean
   try {
     await ensurePnpm();
     await ensureDeps(repoDir);
+    if (prepare) await prepare();
     services = await ensureServices({ stateDir, fast: true });
     const image = await ensureRuntimeImage(services.env.DOCKER_HOST, repoDir);
     settingUp = false;
