@@ -59,6 +59,28 @@ describe('reconciler', () => {
     }
   });
 
+  it('re-runs a workspace stuck in provisioning with no job anywhere', async () => {
+    const quiet = await startStack({ worker: false, env: { WORKER_ROLES: 'jobs,reconciler', RECONCILE_INTERVAL_MS: '500' } });
+    try {
+      const { workspace, jobId } = await quiet.create('busybox', 'stuck');
+      // the job is gone (say, it failed while Postgres was down, so nothing recorded its end)
+      await quiet.queues.provision.remove(jobId);
+      await quiet.pool.query(
+        `update workspaces set queued_job_id = null, queued_action = null, provision_started_at = now() - interval '1 hour' where id = $1`,
+        [workspace.id],
+      );
+      await quiet.startWorker();
+      await waitFor(
+        'the reconciler to re-run it',
+        async () => (await quiet.events(workspace.id)).some((e) => e.to === 'online' && e.cause === 'reconciler: stuck in provisioning') || undefined,
+        { timeoutMs: 30_000 },
+      );
+      expect((await quiet.request('GET', `/v1/workspaces/${workspace.id}`)).body.status).toBe('online');
+    } finally {
+      await quiet.close();
+    }
+  });
+
   const makeOrphan = async (on: Stack, orphanId: string) => {
     const labels = Object.fromEntries(on.env.DOCKER_LABELS!.split(',').map((kv) => kv.split('=') as [string, string]));
     await on.docker.createContainer({
