@@ -1,4 +1,4 @@
-import { jobMetricDefs, type CounterDef, type HistogramDef, type Labels, type MetricsStore } from '@dockyard/shared';
+import { jobMetricDefs, type AutoRestartResult, type CounterDef, type HistogramDef, type Labels, type MetricsStore } from '@dockyard/shared';
 
 type OnError = (err: unknown) => void;
 
@@ -28,3 +28,11 @@ export function makeWorkerMetrics(store: MetricsStore, onError: OnError = () => 
   };
 }
 export type WorkerMetrics = ReturnType<typeof makeWorkerMetrics>;
+
+/** Count what an auto-restart request led to; true when it queued a new restart. */
+export function countAutoRestart(metrics: WorkerMetrics, result: AutoRestartResult, source: string): boolean {
+  if (result.kind === 'crash-loop') metrics.crashLoopFailures.inc();
+  const queued = result.kind === 'accepted' && !result.coalesced;
+  if (queued) metrics.autoRestarts.inc({ source });
+  return queued;
+}

@@ -1,7 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ApiError, BULK_PRIORITY, RuntimeName, jobMetricDefs, makeMetricsStore, requestAction, requestAutoRestart } from '@dockyard/shared';
+import {
+  ApiError,
+  BULK_PRIORITY,
+  RuntimeName,
+  findWorkspaceIds,
+  jobMetricDefs,
+  makeMetricsStore,
+  requestAction,
+  requestAutoRestart,
+  type WorkspaceStatus as WorkspaceStatusName,
+} from '@dockyard/shared';
 import type { ApiDeps } from '../app.ts';
 import { ErrorBody, WorkspaceStatus } from '../schemas.ts';
 
@@ -51,22 +61,14 @@ export function registerAutoRestartRoutes(fastify: FastifyInstance, deps: ApiDep
     { schema: { tags: ['auto-restart'], body: BulkRestart, response: { 202: z.object({ count: z.number().int() }), 400: ErrorBody } } },
     async (req, reply) => {
       const { runtime, status, ids } = req.body;
-      const { rows } = await deps.pool.query<{ id: string }>(
-        `select id from workspaces
-          where status <> 'removed'
-            and ($1::text is null or runtime = $1::text)
-            and ($2::workspace_status is null or status = $2::workspace_status)
-            and ($3::uuid[] is null or id = any($3::uuid[]))
-          order by created_at`,
-        [runtime ?? null, status ?? null, ids ?? null],
-      );
+      const matching = await findWorkspaceIds(deps.pool, { runtime, status: status as WorkspaceStatusName | undefined, ids });
       // Each restart is recorded and queued now; the workers' global rate limit and
       // concurrency cap on the restart queue pace their execution.
       let next = 0;
       let accepted = 0;
       const lane = async () => {
-        while (next < rows.length) {
-          const { id } = rows[next++]!;
+        while (next < matching.length) {
+          const id = matching[next++]!;
           const result = await requestAction(
             deps,
             id,

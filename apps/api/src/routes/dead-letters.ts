@@ -4,6 +4,8 @@ import { z } from 'zod';
 import {
   Action,
   ApiError,
+  claimDeadLetterReplay,
+  releaseDeadLetterReplay,
   cursorPosition,
   pageOf,
   getDeadLetter,
@@ -79,11 +81,7 @@ export function registerDeadLetterRoutes(fastify: FastifyInstance, deps: ApiDeps
     async (req, reply) => {
       const { id } = req.params;
       // Claim the dead letter first, so two replays of it never both run.
-      const claimed = await deps.pool.query(
-        'update dead_letters set replayed_at = now() where id = $1::uuid and replayed_at is null returning id',
-        [id],
-      );
-      if (!claimed.rowCount) {
+      if (!(await claimDeadLetterReplay(deps.pool, id))) {
         const existing = await getDeadLetter(deps.pool, id);
         if (!existing) throw new ApiError('NOT_FOUND', `dead letter ${id} not found`);
         throw new ApiError('CONFLICT', `dead letter ${id} was already replayed as job ${existing.replay_job_id ?? '(pending)'}`);
@@ -98,13 +96,11 @@ export function registerDeadLetterRoutes(fastify: FastifyInstance, deps: ApiDeps
         if (result.kind === 'not-found') throw new ApiError('NOT_FOUND', `workspace ${letter.workspace_id} not found`);
         if (result.kind === 'removed') throw new ApiError('CONFLICT', `workspace ${letter.workspace_id} is removed`);
         await markDeadLetterReplayed(deps.pool, id, result.jobId);
-        if (deps.queues.deadLetter) {
-          const mirrored = await deps.queues.deadLetter.getJob(id).catch(() => undefined);
-          await mirrored?.updateData({ ...mirrored.data, replayedAt: new Date().toISOString(), replayJobId: result.jobId }).catch(() => undefined);
-        }
+        const mirrored = await deps.queues.deadLetter.getJob(id).catch(() => undefined);
+        await mirrored?.updateData({ ...mirrored.data, replayedAt: new Date().toISOString(), replayJobId: result.jobId }).catch(() => undefined);
         return reply.code(202).send({ jobId: result.jobId });
       } catch (err) {
-        await deps.pool.query('update dead_letters set replayed_at = null where id = $1::uuid and replay_job_id is null', [id]);
+        await releaseDeadLetterReplay(deps.pool, id);
         throw err;
       }
     },

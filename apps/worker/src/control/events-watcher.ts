@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { messageOf, requestAutoRestart, type IntentDeps } from '@dockyard/shared';
 import type { DockerEvent, WorkspaceDocker } from '../docker/workspace-docker.ts';
-import type { WorkerMetrics } from '../metrics.ts';
+import { countAutoRestart, type WorkerMetrics } from '../metrics.ts';
 import { sleep } from './leader.ts';
 
 export interface WatcherDeps extends IntentDeps {
@@ -70,12 +70,11 @@ async function handleEvent(deps: WatcherDeps, event: DockerEvent): Promise<void>
     return;
   }
   const result = await requestAutoRestart(deps, event.workspaceId!, what);
+  countAutoRestart(deps.metrics, result, 'docker-events');
   if (result.kind === 'accepted') {
     log.info({ jobId: result.jobId, delayMs: result.delayMs, coalesced: result.coalesced }, 'auto-restart requested');
-    if (!result.coalesced) deps.metrics.autoRestarts.inc({ source: 'docker-events' });
   } else if (result.kind === 'crash-loop') {
     log.warn({ reason: result.reason }, 'crash loop: auto-restart stopped');
-    deps.metrics.crashLoopFailures.inc();
   } else {
     log.debug({ result }, 'container event needs no restart');
   }

@@ -58,7 +58,6 @@ export function runAsLeader(opts: {
   const timer = setInterval(() => void tick(), Math.max(100, Math.floor(opts.ttlMs / 3)));
   void tick();
   return {
-    isLeader: () => current !== undefined,
     async close() {
       closed = true;
       clearInterval(timer);

@@ -1,6 +1,8 @@
 import {
   catalog,
   enqueueOrDefer,
+  freeAbandonedSlot,
+  listReconcilable,
   messageOf,
   requestAction,
   requestAutoRestart,
@@ -9,7 +11,7 @@ import {
   type WorkspaceRow,
 } from '@dockyard/shared';
 import type { WorkspaceDocker } from '../docker/workspace-docker.ts';
-import type { WorkerMetrics } from '../metrics.ts';
+import { countAutoRestart, type WorkerMetrics } from '../metrics.ts';
 import { sleep } from './leader.ts';
 
 export interface ReconcilerDeps extends IntentDeps {
@@ -43,9 +45,7 @@ export interface ReconcileReport {
 
 export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = { requeued: 0, restarted: 0, stuck: 0, orphans: 0, orphansRemoved: 0 };
-  const { rows } = await deps.pool.query<WorkspaceRow>(
-    `select * from workspaces where status <> 'removed' or queued_job_id is not null or running_job_id is not null`,
-  );
+  const rows = await listReconcilable(deps.pool);
   const containers = await deps.docker.listManagedContainers();
   const byWorkspace = new Map(containers.filter((c) => !c.role).map((c) => [c.workspaceId, c]));
 
@@ -56,8 +56,8 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     }
     if (row.queued_job_id || row.running_job_id) continue; // work is under way
     if (row.desired_state !== 'running' || row.status === 'failed' || row.status === 'paused' || row.status === 'removed') continue;
-    const provisionAge = Date.now() - (row.provision_started_at?.getTime() ?? 0);
     if (row.status === 'provisioning') {
+      const provisionAge = Date.now() - (row.provision_started_at?.getTime() ?? 0);
       if (provisionAge < deps.timing.PROVISION_TIMEOUT_MS) continue;
       await requestAction(deps, row.id, { kind: 'restart', cause: 'reconciler: stuck in provisioning', applyTemplate: false, auto: true });
       report.stuck++;
@@ -66,11 +66,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     const container = byWorkspace.get(row.id);
     if (container?.running) continue;
     const result = await requestAutoRestart(deps, row.id, { cause: `reconciler: container ${container ? 'not running' : 'missing'}` });
-    if (result.kind === 'accepted' && !result.coalesced) {
-      report.restarted++;
-      deps.metrics.autoRestarts.inc({ source: 'reconciler' });
-    }
-    if (result.kind === 'crash-loop') deps.metrics.crashLoopFailures.inc();
+    if (countAutoRestart(deps.metrics, result, 'reconciler')) report.restarted++;
   }
 
   const known = new Map(rows.map((r) => [r.id, r]));
@@ -102,11 +98,7 @@ async function requeueLostJob(deps: ReconcilerDeps, row: WorkspaceRow): Promise<
     if (state !== 'failed' && state !== 'completed') return false;
     if (slot.jobId === row.running_job_id) {
       // the job ended without releasing its slot (its last writes failed): free it
-      await deps.pool.query(
-        `update workspaces set running_job_id = null, running_action = null, running_token = null, lease_until = null
-          where id = $1::uuid and running_job_id = $2`,
-        [row.id, slot.jobId],
-      );
+      await freeAbandonedSlot(deps.pool, row.id, slot.jobId);
       return true;
     }
     await existing.remove().catch(() => undefined);

@@ -10,6 +10,7 @@ import {
   lockWorkspace,
   messageOf,
   releaseRunSlot,
+  recordRetryError,
   renewLease,
   requestAutoRestart,
   setStep,
@@ -18,10 +19,12 @@ import {
   type AttemptRecord,
   type ClaimResult,
   type Fence,
+  type WorkspaceStatus,
 } from '@dockyard/shared';
 import type { JobContext, StepState, WorkerDeps } from './context.ts';
 import { jobDefinitions } from './definitions.ts';
 import { deadLetter } from './dead-letter.ts';
+import { countAutoRestart } from '../metrics.ts';
 
 /** How long a job waits before asking again while another job holds its workspace. */
 const BUSY_RETRY_MS = 500;
@@ -95,8 +98,7 @@ export function makeProcessor(deps: WorkerDeps) {
 
     const started = Date.now();
     let keepSlot = false;
-    let crashed = false;
-    let endedOnline = false;
+    let ended: WorkspaceStatus | undefined; // the status the job finished with
     let helperReleased = false;
     try {
       if (definition.enters && ctx.workspace.status !== definition.enters) {
@@ -122,8 +124,7 @@ export function makeProcessor(deps: WorkerDeps) {
       const final = definition.finish(checkpoint.state);
       await ctx.transition({ ...final, cause: claim.action.cause, step: null });
       log.info({ to: final.to, ms: Date.now() - started }, 'job completed');
-      if (final.to === 'offline') crashed = true;
-      if (final.to === 'online') endedOnline = true;
+      ended = final.to;
       deps.metrics.outcomes.inc({ job: job.name, outcome: 'completed' });
       deps.metrics.jobDuration.observe({ job: job.name, outcome: 'completed' }, (Date.now() - started) / 1000);
       return { outcome: final.to };
@@ -148,13 +149,7 @@ export function makeProcessor(deps: WorkerDeps) {
       log.warn({ err: record.error, step: currentStep }, 'attempt failed: will retry');
       deps.metrics.outcomes.inc({ job: job.name, outcome: 'retried' });
       keepSlot = true;
-      await deps.pool
-        .query('update workspaces set last_error = $3, updated_at = now() where id = $1::uuid and running_token = $2::uuid', [
-          workspaceId,
-          fence.token,
-          `attempt ${attempt} failed at ${currentStep}: ${record.error} (retrying)`,
-        ])
-        .catch(() => undefined);
+      await recordRetryError(deps.pool, fence, `attempt ${attempt} failed at ${currentStep}: ${record.error} (retrying)`).catch(() => undefined);
       await expireLease(deps.pool, fence).catch(() => undefined);
       throw err;
     } finally {
@@ -163,10 +158,10 @@ export function makeProcessor(deps: WorkerDeps) {
         await deps.docker.releaseVolumeHelper(workspaceId).catch((err) => log.warn({ err }, 'could not remove the volume helper'));
       }
       if (!keepSlot) await releaseAndWakeNext(deps, fence).catch((err) => log.warn({ err }, 'release failed; the lease will expire'));
-      if (crashed) await requestCrashRestart(deps, workspaceId, log, 'auto-restart: container exited at start');
+      if (ended === 'offline') await requestCrashRestart(deps, workspaceId, log, 'auto-restart: container exited at start');
       // A death while this job held the workspace was left to it (see requestAutoRestart);
       // one that came after wait-running but before the release would otherwise go unseen.
-      else if (endedOnline && !(await stillRunning(deps, workspaceId))) {
+      else if (ended === 'online' && !(await stillRunning(deps, workspaceId))) {
         await requestCrashRestart(deps, workspaceId, log, 'auto-restart: container died');
       }
     }
@@ -197,6 +192,5 @@ async function requestCrashRestart(deps: WorkerDeps, workspaceId: string, log: W
     log.warn({ err }, 'could not request the crash restart; the reconciler will');
     return undefined;
   });
-  if (result?.kind === 'accepted' && !result.coalesced) deps.metrics.autoRestarts.inc({ source: 'job' });
-  if (result?.kind === 'crash-loop') deps.metrics.crashLoopFailures.inc();
+  if (result) countAutoRestart(deps.metrics, result, 'job');
 }

@@ -61,3 +61,14 @@ export async function countDeadLetters(q: Queryable): Promise<number> {
   const { rows } = await q.query<{ n: number }>('select count(*)::int as n from dead_letters where replayed_at is null');
   return rows[0]!.n;
 }
+
+/** Claim a dead letter for replay; false when it was already replayed (or is being). */
+export async function claimDeadLetterReplay(q: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await q.query('update dead_letters set replayed_at = now() where id = $1::uuid and replayed_at is null', [id]);
+  return rowCount === 1;
+}
+
+/** Undo a claim whose replay could not be requested. */
+export async function releaseDeadLetterReplay(q: Queryable, id: string): Promise<void> {
+  await q.query('update dead_letters set replayed_at = null where id = $1::uuid and replay_job_id is null', [id]);
+}

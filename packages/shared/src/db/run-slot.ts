@@ -149,3 +149,21 @@ export async function setStep(q: Queryable, f: Fence, step: string | null): Prom
   );
   return rowCount === 1;
 }
+
+/** Say on the row why the attempt failed while its retry waits (no status change). */
+export async function recordRetryError(q: Queryable, f: Fence, message: string): Promise<void> {
+  await q.query('update workspaces set last_error = $3, updated_at = now() where id = $1::uuid and running_token = $2::uuid', [
+    f.workspaceId,
+    f.token,
+    message,
+  ]);
+}
+
+/** Free a slot whose job ended without releasing it (its last writes failed), if that job still holds it. */
+export async function freeAbandonedSlot(q: Queryable, workspaceId: string, jobId: string): Promise<void> {
+  await q.query(
+    `update workspaces set running_job_id = null, running_action = null, running_token = null, lease_until = null
+      where id = $1::uuid and running_job_id = $2`,
+    [workspaceId, jobId],
+  );
+}

@@ -102,3 +102,28 @@ export async function countByStatus(q: Queryable): Promise<Record<string, number
   );
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
+
+/** Workspaces the reconciler looks at: every live one, and removed ones that still have a job. */
+export async function listReconcilable(q: Queryable): Promise<WorkspaceRow[]> {
+  const { rows } = await q.query<WorkspaceRow>(
+    `select * from workspaces where status <> 'removed' or queued_job_id is not null or running_job_id is not null`,
+  );
+  return rows;
+}
+
+/** Ids of live workspaces matching every given filter, oldest first (bulk restarts). */
+export async function findWorkspaceIds(
+  q: Queryable,
+  f: { runtime?: string; status?: WorkspaceStatus; ids?: string[] },
+): Promise<string[]> {
+  const { rows } = await q.query<{ id: string }>(
+    `select id from workspaces
+      where status <> 'removed'
+        and ($1::text is null or runtime = $1::text)
+        and ($2::workspace_status is null or status = $2::workspace_status)
+        and ($3::uuid[] is null or id = any($3::uuid[]))
+      order by created_at`,
+    [f.runtime ?? null, f.status ?? null, f.ids ?? null],
+  );
+  return rows.map((r) => r.id);
+}
