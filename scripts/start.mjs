@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { resolveApiToken } from './lib/api-token.mjs';
 import { ensureDeps, ensurePnpm } from './lib/bootstrap.mjs';
 import { killGroup, onShutdownSignals, spawnGroup, stopGroup } from './lib/children.mjs';
-import { probeStatus } from './lib/http-probe.mjs';
+import { probe } from './lib/http-probe.mjs';
 import { ensureRuntimeImage } from './lib/image.mjs';
 import { fatalError, run, say, waitFor } from './lib/proc.mjs';
 import { ensureServices } from './lib/services.mjs';
@@ -65,9 +65,10 @@ function startApp(name, env) {
   return app;
 }
 
-function printAddresses(env, tokenSource) {
+function printAddresses(env, tokenSource, installation) {
   const base = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
   say('Dockyard is ready');
+  say(`  installation: ${installation ?? '(unknown)'}  (label dockyard.installation on its Docker objects)`);
   say(`  API:        ${base}  (Authorization: Bearer <token>)`);
   say(`  queue UI:   ${base}/admin/queues  (login: any user name, the token as password)`);
   say(`  workspaces: ${base}/admin/workspaces`);
@@ -97,11 +98,13 @@ try {
   settingUp = false;
 
   const readyz = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}/readyz`;
+  let ready;
   await waitFor('the api to answer /readyz', async () => {
     if (!api.running()) throw fatalError('the api exited');
-    return (await probeStatus(readyz)) === 200;
+    ready = await probe(readyz);
+    return ready?.status === 200;
   }, { timeoutMs: 120000 });
-  if (!stopping) printAddresses(env, source);
+  if (!stopping) printAddresses(env, source, ready?.body?.installation);
 } catch (err) {
   settingUp = false;
   console.error(`[dockyard] error: ${err.message}${err.cause ? `\n  cause: ${err.cause.message}` : ''}`);

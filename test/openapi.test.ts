@@ -51,8 +51,10 @@ describe('GET /openapi.json and /docs', () => {
         .map((m) => `${m} ${path.replace(/(.)\/$/, '$1')}`),
     );
     for (const route of CONTRACT_ROUTES) expect(listed, route).toContain(route);
-    // the extra operator page is the only addition
-    expect(listed.filter((r) => !CONTRACT_ROUTES.includes(r))).toEqual(['get /admin/workspaces']);
+    // the additions the README names: the operator page and the installation routes (issue 14)
+    expect(listed.filter((r) => !CONTRACT_ROUTES.includes(r)).sort()).toEqual(
+      ['get /admin/workspaces', 'get /v1/installation', 'post /v1/installation/adopt'].sort(),
+    );
   });
 
   it('declares bearer auth everywhere except the health probes', () => {

@@ -87,7 +87,7 @@ describe('reconciler', () => {
       name: `ws-${orphanId.slice(0, 12)}`,
       Image: process.env.DOCKYARD_TEST_IMAGE,
       Cmd: ['true'],
-      Labels: { ...labels, 'molecule.platform.managed': 'true', 'dockyard.workspace-id': orphanId },
+      Labels: { ...labels, 'molecule.platform.managed': 'true', 'dockyard.installation': on.installationId, 'dockyard.workspace-id': orphanId },
       HostConfig: { NetworkMode: 'none' },
     });
     return `ws-${orphanId.slice(0, 12)}`;

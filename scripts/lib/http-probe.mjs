@@ -1,11 +1,22 @@
-// GET a URL and report its status code, or null when nothing answers.
+// GET a URL and report its status code and body, or null when nothing answers.
 import http from 'node:http';
 
-export function probeStatus(url, timeoutMs = 2000) {
+/** GET url: { status, body } (body parsed as JSON when it is), or null when nothing answers. */
+export function probe(url, timeoutMs = 2000) {
   return new Promise((resolve) => {
     const req = http.get(url, { timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? null);
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        let body = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          /* not JSON */
+        }
+        resolve({ status: res.statusCode ?? null, body });
+      });
     });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(null));

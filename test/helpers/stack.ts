@@ -39,6 +39,8 @@ export const FAST_TIMING = {
 
 export interface Stack {
   id: string;
+  /** this stack's installation id (its own database's) */
+  installationId: string;
   url: string;
   token: string;
   env: Record<string, string>;
@@ -81,6 +83,11 @@ export async function startStack(
   await admin.connect();
   await admin.query(`create database ${dbName} template ${templateDbName(t.runId)}`);
   await admin.end();
+  // A clone of the template would share its installation id; each stack is an installation of its own.
+  const fresh = new pg.Client({ connectionString: databaseUrl(t.adminDatabaseUrl, dbName) });
+  await fresh.connect();
+  const installationId = (await fresh.query<{ id: string }>('update installation set id = gen_random_uuid() returning id::text')).rows[0]!.id;
+  await fresh.end();
 
   const fixtures = makeFixtureDir(t.image);
   const token = randomBytes(24).toString('hex');
@@ -133,6 +140,7 @@ export async function startStack(
 
   const stack: Stack = {
     id,
+    installationId,
     url,
     token,
     env,
@@ -208,7 +216,7 @@ export async function startStack(
       return (await stack.request('GET', `/v1/workspaces/${wsId}`)).body;
     },
     async startWorker(extraEnv = {}) {
-      const w = startWorker(loadWorkerConfig({ ...env, ...extraEnv }), log.child({ worker: workers.length }));
+      const w = await startWorker(loadWorkerConfig({ ...env, ...extraEnv }), log.child({ worker: workers.length }));
       workers.push(w);
       return w;
     },

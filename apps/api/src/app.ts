@@ -16,6 +16,7 @@ import { documentPlainRoutes } from './openapi-docs.ts';
 import { registerAdmin } from './admin/register-admin.ts';
 import { registerAutoRestartRoutes } from './routes/auto-restart.ts';
 import { registerRateLimit } from './rate-limit.ts';
+import { registerInstallationRoutes } from './routes/installation.ts';
 
 export interface ApiDeps {
   config: ApiConfig;
@@ -61,6 +62,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   registerWorkspaceRoutes(app, deps);
   registerDeadLetterRoutes(app, deps);
   registerAutoRestartRoutes(app, deps);
+  registerInstallationRoutes(app, deps);
   await registerAdmin(app, deps);
   return app;
 }

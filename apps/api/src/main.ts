@@ -1,5 +1,5 @@
 // The API process: the only module with side effects.
-import { ConfigError, makeLogger, makePool, makeQueues, producerRedisConnection } from '@dockyard/shared';
+import { ConfigError, getInstallationId, makeLogger, makePool, makeQueues, messageOf, producerRedisConnection } from '@dockyard/shared';
 import { Redis } from 'ioredis';
 import { loadConfig } from './config.ts';
 import { buildApp } from './app.ts';
@@ -47,3 +47,6 @@ process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.on('SIGI
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
 await app.listen({ port: config.port, host: config.host });
+// The banner names the installation; the API serves without Postgres too (/readyz says 503).
+const installation = await getInstallationId(pool).catch((err) => `unknown (${messageOf(err)})`);
+log.info({ installation, address: `http://${config.host}:${config.port}` }, 'api listening');

@@ -7,6 +7,8 @@ import {
   catalog,
   countByStatus,
   countDeadLetters,
+  getInstallationId,
+  listUnlabelled,
   jobMetricDefs,
   makeMetricsStore,
   renderStoredMetrics,
@@ -70,6 +72,32 @@ export function registerMetrics(app: FastifyInstance, deps: ApiDeps) {
       const counts = await countByStatus(deps.pool).catch(failed('workspaces'));
       if (!counts) return;
       for (const status of WORKSPACE_STATUSES) this.set({ status }, counts[status] ?? 0);
+    },
+  });
+
+  new Gauge({
+    name: 'dockyard_installation_info',
+    help: 'This installation: always 1, labelled with its id (join on it when several installations share one Prometheus)',
+    labelNames: ['installation'],
+    registers: [registry],
+    async collect() {
+      const id = await getInstallationId(deps.pool).catch(failed('installation'));
+      this.reset();
+      if (id) this.set({ installation: id }, 1);
+    },
+  });
+
+  new Gauge({
+    name: 'dockyard_unlabelled_containers',
+    help: 'Managed containers without an installation label that the reconciler reported, by whether they were adopted',
+    labelNames: ['adopted'],
+    registers: [registry],
+    async collect() {
+      const rows = await listUnlabelled(deps.pool).catch(failed('unlabelled objects'));
+      if (!rows) return;
+      const adopted = rows.filter((r) => r.adopted_at).length;
+      this.set({ adopted: 'true' }, adopted);
+      this.set({ adopted: 'false' }, rows.length - adopted);
     },
   });
 

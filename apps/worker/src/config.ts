@@ -29,6 +29,7 @@ const WorkerEnv = ConnectionEnv.extend(TimingEnv.shape)
       .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
       .pipe(z.array(z.enum(['jobs', 'watcher', 'reconciler'])).min(1, 'name at least one of jobs, watcher, reconciler')),
     RECONCILE_REMOVE_ORPHANS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    RECONCILE_ADOPT_UNLABELLED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   });
 
 export interface WorkerConfig {
@@ -51,6 +52,8 @@ export interface WorkerConfig {
   /** what this process runs: lifecycle job workers, the Docker events watcher, the reconciler */
   roles: Array<'jobs' | 'watcher' | 'reconciler'>;
   removeOrphans: boolean;
+  /** adopt managed containers that carry no installation label (an older Dockyard's) */
+  adoptUnlabelled: boolean;
 }
 
 /** Validate the worker's environment once, at start. Throws ConfigError naming the variable at fault. */
@@ -74,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined>): WorkerConfi
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     roles: e.WORKER_ROLES,
     removeOrphans: e.RECONCILE_REMOVE_ORPHANS,
+    adoptUnlabelled: e.RECONCILE_ADOPT_UNLABELLED,
   };
 }
 

@@ -15,7 +15,7 @@ try {
 }
 
 const log = makeLogger({ name: 'dockyard-worker', level: config.logLevel, pretty: config.logPretty });
-const worker = startWorker(config, log);
+let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
 
 let closing = false;
 async function shutdown(signal: string) {
@@ -30,9 +30,10 @@ async function shutdown(signal: string) {
     process.exit(1);
   }, config.shutdownTimeoutMs);
   deadline.unref();
-  await worker.close();
+  await worker?.close(); // not started yet (still waiting for Postgres): nothing runs
   log.info('stopped');
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+worker = await startWorker(config, log);

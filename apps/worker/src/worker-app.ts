@@ -1,4 +1,5 @@
-import { makeMetricsStore, makePool, makeQueues, redisConnection, redisOfQueue, type Logger } from '@dockyard/shared';
+import { getInstallationId, makeMetricsStore, makePool, makeQueues, messageOf, redisConnection, redisOfQueue, type Logger } from '@dockyard/shared';
+import type pg from 'pg';
 import type { WorkerConfig } from './config.ts';
 import { makeDockerClient } from './docker/client.ts';
 import { makeWorkspaceDocker } from './docker/workspace-docker.ts';
@@ -9,13 +10,27 @@ import { runAsLeader } from './control/leader.ts';
 import { watchContainerEvents } from './control/events-watcher.ts';
 import { runReconciler } from './control/reconciler.ts';
 
+/** Read the installation id, waiting for Postgres (and its migrations) as long as it takes. */
+async function waitForInstallationId(pool: pg.Pool, log: Logger): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await getInstallationId(pool);
+    } catch (err) {
+      log.warn({ err: messageOf(err), attempt }, 'cannot read the installation id from Postgres yet (is it up and migrated?); retrying');
+      await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 5_000)));
+    }
+  }
+}
+
 /** Wire and start everything a worker process runs; `close()` stops it in reverse order. */
-export function startWorker(config: WorkerConfig, log: Logger) {
+export async function startWorker(config: WorkerConfig, log: Logger) {
   const pool = makePool(config.databaseUrl, log);
+  const installationId = await waitForInstallationId(pool, log);
   const queues = makeQueues(redisConnection(config.redisUrl), config.queuePrefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
   const docker = makeWorkspaceDocker(makeDockerClient(config.dockerHost, config.dockerTimeoutMs), {
     network: config.network,
     extraLabels: config.extraLabels,
+    installationId,
   });
   const metrics = makeWorkerMetrics(makeMetricsStore(redisOfQueue(queues.provision), config.queuePrefix), (err) => log.warn({ err }, 'metrics write failed'));
   const deps = { pool, docker, queues, config, log, metrics };
@@ -23,18 +38,19 @@ export function startWorker(config: WorkerConfig, log: Logger) {
   // the control loops run in one process at a time, whichever wins the Redis lock
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
   redis.on('error', (err) => log.debug({ err }, 'redis client error'));
-  const intent = { pool, queues, timing: config.timing, log };
+  const intent = { pool, queues, timing: config.timing, log, installationId };
   const leaders: Array<ReturnType<typeof runAsLeader>> = [];
   if (config.roles.includes('watcher')) {
     const watcherDeps = { ...intent, docker, redis, metrics, prefix: config.queuePrefix, log: log.child({ loop: 'watcher' }) };
     leaders.push(runAsLeader({ redis, key: `${config.queuePrefix}:leader:watcher`, ttlMs: config.timing.LEADER_TTL_MS, log, task: (s) => watchContainerEvents(watcherDeps, s) }));
   }
   if (config.roles.includes('reconciler')) {
-    const reconcilerDeps = { ...intent, docker, metrics, removeOrphans: config.removeOrphans, log: log.child({ loop: 'reconciler' }) };
+    const reconcilerDeps = { ...intent, docker, metrics, removeOrphans: config.removeOrphans, adoptUnlabelled: config.adoptUnlabelled, log: log.child({ loop: 'reconciler' }) };
     leaders.push(runAsLeader({ redis, key: `${config.queuePrefix}:leader:reconciler`, ttlMs: config.timing.LEADER_TTL_MS, log, task: (s) => runReconciler(reconcilerDeps, s) }));
   }
-  log.info({ roles: config.roles, queues: workers.map((w) => w.name), concurrency: config.concurrency }, 'worker started');
+  log.info({ installation: installationId, roles: config.roles, queues: workers.map((w) => w.name), concurrency: config.concurrency }, 'worker started');
   return {
+    installationId,
     deps,
     workers,
     async close() {

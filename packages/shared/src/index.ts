@@ -15,6 +15,7 @@ export * from './db/events.ts';
 export * from './db/idempotency-keys.ts';
 export * from './db/dead-letters.ts';
 export * from './db/run-slot.ts';
+export * from './db/installation.ts';
 export * from './auto-restart.ts';
 export * from './job-metrics.ts';
 export * from './metrics-store.ts';

@@ -8,3 +8,7 @@ export const volumeNameOf = (workspaceId: string): string => `ws-${id12(workspac
 
 /** Deterministic BullMQ job id: one per workspace generation. */
 export const jobIdOf = (workspaceId: string, generation: number): string => `${workspaceId}.${generation}`;
+
+/** Which installation made a Docker object (its id is in Postgres, table `installation`). */
+export const INSTALLATION_LABEL = 'dockyard.installation';
+export const ROLE_LABEL = 'dockyard.role';

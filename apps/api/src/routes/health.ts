@@ -1,16 +1,18 @@
 import type { FastifyInstance } from 'fastify';
+import { getInstallationId } from '@dockyard/shared';
 import type { ApiDeps } from '../app.ts';
 
 export function registerHealthRoutes(app: FastifyInstance, deps: ApiDeps) {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    let installation: string | undefined;
     const [postgres, redis] = await Promise.all([
-      withTimeout(deps.pool.query('select 1').then(() => true), 2_000),
+      withTimeout(getInstallationId(deps.pool).then((id) => Boolean((installation = id))), 2_000),
       withTimeout(deps.redis.ping().then(() => true), 2_000),
     ]);
     const down = [!postgres && 'postgres', !redis && 'redis'].filter(Boolean) as string[];
-    if (down.length === 0) return { status: 'ready', postgres: 'ok', redis: 'ok' };
+    if (down.length === 0) return { status: 'ready', installation, postgres: 'ok', redis: 'ok' };
     return reply.code(503).send({
       error: { code: 'UNAVAILABLE', message: `not ready: ${down.join(' and ')} unavailable`, details: down },
     });

@@ -9,6 +9,7 @@ export interface WatcherDeps extends IntentDeps {
   redis: Redis;
   metrics: WorkerMetrics;
   prefix: string;
+  installationId: string;
 }
 
 const RECONNECT_MAX_MS = 10_000;
@@ -59,6 +60,9 @@ export async function watchContainerEvents(deps: WatcherDeps, signal: AbortSigna
 }
 
 async function handleEvent(deps: WatcherDeps, event: DockerEvent): Promise<void> {
+  // another installation's container is none of ours; an unlabelled one counts only if its
+  // workspace is ours (requestAutoRestart finds no row otherwise)
+  if (event.installation !== undefined && event.installation !== deps.installationId) return;
   const what = causeOf(event);
   if (!what) return;
   const log = deps.log.child({ workspaceId: event.workspaceId, action: event.action });

@@ -7,14 +7,14 @@ import {
   requestAction,
   requestAutoRestart,
   type Action,
-  type IntentDeps,
   type WorkspaceRow,
 } from '@dockyard/shared';
 import type { WorkspaceDocker } from '../docker/workspace-docker.ts';
 import { countAutoRestart, type WorkerMetrics } from '../metrics.ts';
 import { sleep } from './leader.ts';
+import { sortByOwner, type OwnershipDeps } from './ownership.ts';
 
-export interface ReconcilerDeps extends IntentDeps {
+export interface ReconcilerDeps extends OwnershipDeps {
   docker: WorkspaceDocker;
   metrics: WorkerMetrics;
   removeOrphans: boolean;
@@ -27,6 +27,7 @@ export async function runReconciler(deps: ReconcilerDeps, signal: AbortSignal): 
     try {
       const report = await reconcileOnce(deps);
       if (Object.values(report).some((n) => n > 0)) deps.log.info(report, 'reconciler repaired drift');
+      deps.log.debug(report, 'reconcile pass done');
     } catch (err) {
       deps.log.warn({ err: messageOf(err) }, 'reconcile pass failed');
     }
@@ -41,12 +42,15 @@ export interface ReconcileReport {
   stuck: number;
   orphans: number;
   orphansRemoved: number;
+  /** unlabelled managed containers reported for the first time */
+  unlabelled: number;
+  adopted: number;
 }
 
 export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
-  const report: ReconcileReport = { requeued: 0, restarted: 0, stuck: 0, orphans: 0, orphansRemoved: 0 };
   const rows = await listReconcilable(deps.pool);
-  const containers = await deps.docker.listManagedContainers();
+  const { own: containers, reported, adopted } = await sortByOwner(deps, await deps.docker.listManagedContainers());
+  const report: ReconcileReport = { requeued: 0, restarted: 0, stuck: 0, orphans: 0, orphansRemoved: 0, unlabelled: reported, adopted };
   const byWorkspace = new Map(containers.filter((c) => !c.role).map((c) => [c.workspaceId, c]));
 
   for (const row of rows) {

@@ -1,11 +1,13 @@
 import type Docker from 'dockerode';
-import { WORKSPACE_ID_LABEL } from '@dockyard/shared';
+import { INSTALLATION_LABEL, ROLE_LABEL, WORKSPACE_ID_LABEL } from '@dockyard/shared';
 import { dockerCall } from './errors.ts';
 
 export interface DockerEvent {
   action: string;
   workspaceId: string | undefined;
   role: string | undefined;
+  /** the container's installation label (undefined on one an older Dockyard made) */
+  installation: string | undefined;
   exitCode: string | undefined;
   containerName: string | undefined;
   timeNano: number;
@@ -52,7 +54,8 @@ async function* parseEventStream(stream: NodeJS.ReadableStream): AsyncIterable<D
       yield {
         action: e.Action ?? e.status ?? '',
         workspaceId: attrs[WORKSPACE_ID_LABEL],
-        role: attrs['dockyard.role'],
+        role: attrs[ROLE_LABEL],
+        installation: attrs[INSTALLATION_LABEL],
         exitCode: attrs.exitCode,
         containerName: attrs.name,
         timeNano: e.timeNano ?? (e.time ?? 0) * 1e9,

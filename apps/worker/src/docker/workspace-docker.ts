@@ -1,6 +1,8 @@
 import type Docker from 'dockerode';
 import {
+  INSTALLATION_LABEL,
   MANAGED_LABEL,
+  ROLE_LABEL,
   PermanentError,
   TransientError,
   WORKSPACE_ID_LABEL,
@@ -38,15 +40,16 @@ export interface WorkspaceDocker {
   /** remove the workspace's volume helper container, if any (end of every job) */
   releaseVolumeHelper(workspaceId: string): Promise<void>;
   inspectContainer(workspaceId: string): Promise<ContainerState | undefined>;
-  ensureContainer(spec: ContainerSpec): Promise<void>;
+  /** create the container if missing; one left unlabelled by an older Dockyard is replaced (it is stopped by then) */
+  ensureContainer(spec: ContainerSpec): Promise<'created' | 'exists' | 'relabelled'>;
   startContainer(workspaceId: string): Promise<void>;
   stopContainer(workspaceId: string, timeoutS: number): Promise<boolean>;
   removeContainer(workspaceId: string): Promise<boolean>;
-  /** managed containers of this installation (managed label plus DOCKER_LABELS) */
+  /** managed containers (managed label plus DOCKER_LABELS) of every installation; the caller sorts them by `installation` */
   listManagedContainers(): Promise<ManagedContainer[]>;
-  /** remove a managed container by id (orphan clean-up) */
+  /** remove a managed container by id (orphan clean-up); refuses one of another installation */
   removeContainerById(id: string): Promise<void>;
-  /** container die/oom/health events of this installation since a Docker timestamp ("seconds.nanos") */
+  /** container die/oom/health events of managed containers since a Docker timestamp ("seconds.nanos") */
   containerEvents(since: string, signal: AbortSignal): Promise<AsyncIterable<DockerEvent>>;
 }
 
@@ -56,6 +59,8 @@ export interface ManagedContainer {
   workspaceId: string;
   role: string | undefined;
   running: boolean;
+  /** the installation label, undefined on objects an older Dockyard (or the system it replaces) made */
+  installation: string | undefined;
 }
 
 
@@ -65,11 +70,19 @@ export interface ContainerSpec {
   env: Record<string, string>;
 }
 
-export function makeWorkspaceDocker(docker: Docker, opts: { network: string; extraLabels: Record<string, string> }): WorkspaceDocker {
+export interface WorkspaceDockerOptions {
+  network: string;
+  extraLabels: Record<string, string>;
+  /** this installation's id: on every object created, and required of every object touched by name */
+  installationId: string;
+}
+
+export function makeWorkspaceDocker(docker: Docker, opts: WorkspaceDockerOptions): WorkspaceDocker {
   const labelsFor = (workspaceId: string, extra: Record<string, string> = {}) => ({
     ...opts.extraLabels,
     ...extra,
     [MANAGED_LABEL]: 'true',
+    [INSTALLATION_LABEL]: opts.installationId,
     [WORKSPACE_ID_LABEL]: workspaceId,
   });
 
@@ -82,9 +95,18 @@ export function makeWorkspaceDocker(docker: Docker, opts: { network: string; ext
     }
   }
 
+  /**
+   * Only managed objects are touched, and never another installation's. An object with no
+   * installation label is touched only by name for one of this installation's workspaces
+   * (the caller knows it from Postgres) or once adopted: it was made by an older Dockyard.
+   */
   function assertManaged(kind: string, name: string, labels: Record<string, string> | null | undefined) {
     if (labels?.[MANAGED_LABEL] !== 'true') {
       throw new PermanentError(`${kind} ${name} exists but is not labelled ${MANAGED_LABEL}=true; refusing to touch it`);
+    }
+    const owner = labels[INSTALLATION_LABEL];
+    if (owner !== undefined && owner !== opts.installationId) {
+      throw new PermanentError(`${kind} ${name} belongs to installation ${owner}, not ${opts.installationId}; refusing to touch it`);
     }
   }
 
@@ -107,7 +129,7 @@ export function makeWorkspaceDocker(docker: Docker, opts: { network: string; ext
         name,
         Image: image,
         Cmd: ['true'],
-        Labels: labelsFor(workspaceId, { 'dockyard.role': 'volume-helper' }),
+        Labels: labelsFor(workspaceId, { [ROLE_LABEL]: 'volume-helper' }),
         NetworkDisabled: true,
         HostConfig: { Binds: [`${volumeNameOf(workspaceId)}:${CONFIGS_PATH}`], NetworkMode: 'none', RestartPolicy: { Name: 'no' } },
       });
@@ -134,8 +156,9 @@ export function makeWorkspaceDocker(docker: Docker, opts: { network: string; ext
         id: c.Id,
         name: (c.Names[0] ?? '').replace(/^\//, ''),
         workspaceId: c.Labels[WORKSPACE_ID_LABEL] ?? '',
-        role: c.Labels['dockyard.role'],
+        role: c.Labels[ROLE_LABEL],
         running: c.State === 'running',
+        installation: c.Labels[INSTALLATION_LABEL],
       }));
     },
 
@@ -211,9 +234,17 @@ export function makeWorkspaceDocker(docker: Docker, opts: { network: string; ext
 
     async ensureContainer({ workspaceId, runtime, env }) {
       const name = containerNameOf(workspaceId);
-      await dockerCall(`create container ${name}`, async () => {
+      return dockerCall(`create container ${name}`, async () => {
         const existing = await inspectRaw(name);
-        if (existing) return assertManaged('container', name, existing.Config.Labels);
+        let outcome: 'created' | 'relabelled' = 'created';
+        if (existing) {
+          assertManaged('container', name, existing.Config.Labels);
+          if (existing.Config.Labels?.[INSTALLATION_LABEL] === opts.installationId) return 'exists';
+          // Made by an older Dockyard: Docker cannot relabel a container, so make it anew
+          // (its state lives in the config volume, and the job has stopped it by now).
+          await docker.getContainer(name).remove({ force: true });
+          outcome = 'relabelled';
+        }
         try {
           await docker.createContainer({
             name,
@@ -233,7 +264,9 @@ export function makeWorkspaceDocker(docker: Docker, opts: { network: string; ext
           });
         } catch (err) {
           if (statusOf(err) !== 409) throw err; // someone created it meanwhile: fine
+          return 'exists';
         }
+        return outcome;
       });
     },
 

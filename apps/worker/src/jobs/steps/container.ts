@@ -5,7 +5,10 @@ import { runtimeOf } from './volume.ts';
 export const createContainer: Step = {
   name: 'create-container',
   async run(ctx) {
-    await ctx.docker.ensureContainer({ workspaceId: ctx.workspace.id, runtime: runtimeOf(ctx), env: ctx.workspace.env });
+    const outcome = await ctx.docker.ensureContainer({ workspaceId: ctx.workspace.id, runtime: runtimeOf(ctx), env: ctx.workspace.env });
+    if (outcome === 'relabelled') {
+      await ctx.note(`container made anew with this installation's label (an older Dockyard made it without one)`, ctx.action.cause);
+    }
   },
 };
 
