@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStack } from './helpers/use-stack.ts';
 
 const TOTAL = 10_000;
 const rowIds = (html: string) => [...html.matchAll(/<tr data-workspace-id="([0-9a-f-]{36})">/g)].map((m) => m[1]!);
 const nextLink = (html: string) => /<a rel="next" href="([^"]+)">/.exec(html)?.[1]?.replace(/&amp;/g, '&');
 
 describe('GET /admin/workspaces: server-rendered, filtered, keyset-paged over 10,000 workspaces', () => {
-  let stack: Stack;
+  const stack = useStack({ worker: false });
   const get = async (path: string) => {
     const started = performance.now();
     const res = await stack.request('GET', path);
@@ -14,7 +14,6 @@ describe('GET /admin/workspaces: server-rendered, filtered, keyset-paged over 10
   };
 
   beforeAll(async () => {
-    stack = await startStack({ worker: false });
     await stack.pool.query(
       `insert into workspaces (id, name, runtime, status, desired_state, generation, last_error, restart_count, created_at, updated_at)
        select gen_random_uuid(), 'bulk-' || i, case when i % 2 = 0 then 'busybox' else 'solo' end,
@@ -29,9 +28,6 @@ describe('GET /admin/workspaces: server-rendered, filtered, keyset-paged over 10
        values ('00000000-0000-4000-8000-000000000001', '<script>alert(1)</script>', 'busybox', 'failed', 1, '"><img src=x onerror=alert(2)>')`,
     );
   }, 120_000);
-  afterAll(async () => {
-    await stack?.close();
-  });
 
   it('renders the first page quickly, with counts per status and a next-page link', async () => {
     const res = await get('/admin/workspaces');

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { useStack } from './helpers/use-stack.ts';
 
 describe('Idempotency-Key on create', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ worker: false });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useStack({ worker: false });
 
   const count = async () => Number((await stack.pool.query('select count(*) from workspaces')).rows[0].count);
 

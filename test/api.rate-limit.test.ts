@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { useStack } from './helpers/use-stack.ts';
 
 describe('rate limit', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ worker: false, env: { RATE_LIMIT_PER_MINUTE: '5' } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useStack({ worker: false, env: { RATE_LIMIT_PER_MINUTE: '5' } });
 
   it('answers 429 RATE_LIMITED past the per-minute budget, with Retry-After; health probes are exempt', async () => {
     const answers = [];

@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { useStack } from './helpers/use-stack.ts';
 
 /** Every bad input gets the contract's error shape and the right 4xx, never a 500. */
 describe('API input validation and auth', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ worker: false });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useStack({ worker: false });
 
   const expectError = (res: { status: number; body: any }, status: number, code: string) => {
     expect(res.status).toBe(status);

@@ -1,28 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { once } from 'node:events';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { useStack } from './helpers/use-stack.ts';
+import { waitForEvent } from './helpers/stack-waits.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /** Auto-restart driven by the Docker events watcher, with crash-loop backoff. */
 describe('auto-restart from Docker events', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
-      env: { CRASH_BACKOFF_BASE_MS: '300', CRASH_BACKOFF_MAX_MS: '5000', CRASH_LOOP_LIMIT: '4', CRASH_RESET_AFTER_MS: '600000' },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
+  const stack = useStack({
+    env: { CRASH_BACKOFF_BASE_MS: '300', CRASH_BACKOFF_MAX_MS: '5000', CRASH_LOOP_LIMIT: '4', CRASH_RESET_AFTER_MS: '600000' },
   });
 
   it('docker kill of an online workspace → offline → online again, with no API call', async () => {
     const { workspace } = await stack.create('busybox', 'killed');
     const ws = await stack.waitForStatus(workspace.id, 'online');
     await stack.docker.getContainer(ws.containerName).kill();
-    await waitFor('the auto-restart to finish', async () => {
-      const events = await stack.events(ws.id);
-      return events.some((e) => e.to === 'online' && e.cause === 'auto-restart: container died') || undefined;
-    });
+    await waitForEvent(stack, ws.id, { to: 'online', cause: 'auto-restart: container died' });
     const events = await stack.events(ws.id);
     const died = events.find((e) => e.to === 'offline')!;
     expect(died).toMatchObject({ from: 'online', cause: 'auto-restart: container died' });
@@ -78,13 +70,7 @@ describe('auto-restart from Docker events', () => {
 });
 
 describe('the watcher resumes from the last event it saw', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ worker: false });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useStack({ worker: false });
 
   it('a container dying while the watcher is down is restarted when a watcher comes back', async () => {
     const a = stack.spawnWorker({ WORKER_ROLES: 'jobs,watcher' });
@@ -101,11 +87,7 @@ describe('the watcher resumes from the last event it saw', () => {
     await stack.docker.getContainer(ws.containerName).kill();
     // no reconciler anywhere: only the resumed event stream can notice
     stack.spawnWorker({ WORKER_ROLES: 'jobs,watcher' });
-    await waitFor(
-      'the missed death to be handled',
-      async () => (await stack.events(ws.id)).some((e) => e.to === 'online' && e.cause === 'auto-restart: container died') || undefined,
-      { timeoutMs: 60_000 },
-    );
+    await waitForEvent(stack, ws.id, { to: 'online', cause: 'auto-restart: container died' }, 60_000);
     expect((await stack.docker.getContainer(ws.containerName).inspect()).State.Running).toBe(true);
   });
 });

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { useStack } from './helpers/use-stack.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /** Restart storms stay calm: bursts coalesce, bulk restarts are paced. */
 describe('bursts of events and bulk restarts', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ env: { RESTART_CONCURRENCY: '3', RESTART_RATE_PER_SEC: '20', WORKER_CONCURRENCY: '10' } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useStack({ env: { RESTART_CONCURRENCY: '3', RESTART_RATE_PER_SEC: '20', WORKER_CONCURRENCY: '10' } });
 
   const createOnline = async (n: number, name: string) => {
     const ids: string[] = [];

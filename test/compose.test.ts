@@ -1,4 +1,4 @@
-// docker-compose.yml and the app Dockerfiles, checked without pulling images (none can be pulled here):
+// docker-compose.yml and the app Dockerfile, checked without pulling images (none can be pulled here):
 // through `docker compose config` when the compose plugin exists, else by parsing the YAML.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -17,7 +17,7 @@ interface Mount {
 }
 interface Service {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
   command?: string[];
   environment?: Record<string, string>;
   volumes?: Mount[];
@@ -50,7 +50,7 @@ function loadCompose(): { services: Record<string, Service>; volumes: Record<str
     const build = s.build as Service['build'] | undefined;
     services[name] = {
       ...(s as Service),
-      build: build && { context: resolve(REPO, build.context), dockerfile: build.dockerfile },
+      build: build && { ...build, context: resolve(REPO, build.context) },
       volumes: ((s.volumes as unknown[]) ?? []).map(toMount),
     };
   }
@@ -64,6 +64,36 @@ const service = (name: string): Service => {
   return s;
 };
 const mountAt = (s: Service, target: string | undefined) => s.volumes?.find((m) => m.target === target);
+
+interface Stage {
+  from: string;
+  name?: string;
+  instructions: string[];
+}
+
+/** A service's Dockerfile as stages, `${ARG}` expanded from the service's build args. */
+function dockerfileStages(s: Service): Stage[] {
+  const file = join(s.build?.context ?? '', s.build?.dockerfile ?? '');
+  expect(existsSync(file), file).toBe(true);
+  const args = s.build?.args ?? {};
+  const stages: Stage[] = [];
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    const line = raw.trim().replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? '');
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(line);
+    if (from) stages.push({ from: from[1]!, name: from[2], instructions: [] });
+    else if (line && !line.startsWith('#')) stages.at(-1)?.instructions.push(line);
+  }
+  return stages;
+}
+
+/** The argument of the image's last `CMD`/`USER`/…: from the final stage, else the stages it builds on. */
+function imageSetting(stages: Stage[], instruction: string): string | undefined {
+  for (let stage = stages.at(-1); stage; stage = stages.find((s) => s.name === stage?.from)) {
+    const found = stage.instructions.filter((i) => i.startsWith(`${instruction} `)).at(-1);
+    if (found) return found.slice(instruction.length + 1);
+  }
+  return undefined;
+}
 
 describe('docker-compose.yml', () => {
   it('runs Redis 7 with the append-only file on a volume', () => {
@@ -116,18 +146,26 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('builds every app from a Dockerfile that exists and runs that app', () => {
-    for (const name of ['api', 'worker']) {
-      const build = service(name).build;
-      expect(build, name).toBeDefined();
-      const dockerfile = join(build?.context ?? '', build?.dockerfile ?? '');
-      expect(existsSync(dockerfile), dockerfile).toBe(true);
-      const text = readFileSync(dockerfile, 'utf8');
-      expect(text).toMatch(/^FROM node:20-bookworm-slim/m);
-      expect(text).toContain('pnpm install --frozen-lockfile');
-      const cmd = /^CMD (.+)$/m.exec(text)?.[1] ?? '';
-      expect(cmd).toContain(`apps/${name}/src/main.ts`);
-      expect(existsSync(join(REPO, 'apps', name, 'src', 'main.ts'))).toBe(true);
+  it('builds every app from one Dockerfile whose APP build arg picks the app it copies and runs', () => {
+    const appOf = { migrate: 'api', api: 'api', worker: 'worker' };
+    const dockerfiles = new Set<string>();
+    for (const [name, app] of Object.entries(appOf)) {
+      const s = service(name);
+      expect(s.build?.args?.APP, name).toBe(app);
+      dockerfiles.add(join(s.build?.context ?? '', s.build?.dockerfile ?? ''));
+      const stages = dockerfileStages(s);
+      expect(stages[0]?.from, name).toBe('node:20-bookworm-slim');
+      const instructions = stages.flatMap((stage) => stage.instructions);
+      expect(instructions, name).toContain('RUN pnpm install --frozen-lockfile');
+      expect(instructions, name).toContain(`COPY apps/${app} apps/${app}`);
+      expect(imageSetting(stages, 'CMD'), name).toContain(`apps/${app}/src/main.ts`);
+      expect(existsSync(join(REPO, 'apps', app, 'src', 'main.ts'))).toBe(true);
     }
+    expect(dockerfiles.size).toBe(1);
+  });
+
+  it('runs the api image unprivileged; the worker keeps root for the Docker socket', () => {
+    expect(imageSetting(dockerfileStages(service('api')), 'USER')).toBe('node');
+    expect(imageSetting(dockerfileStages(service('worker')), 'USER')).toBeUndefined();
   });
 });

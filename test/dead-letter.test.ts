@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { useStack } from './helpers/use-stack.ts';
 
 describe('dead-letter queue and replay', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useStack();
 
   it('dead-letters a job that has no template, then replays it once the template exists', async () => {
     const { workspace, jobId } = await stack.create('notemplate', 'needs-template');

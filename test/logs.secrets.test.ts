@@ -1,21 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { useStack } from './helpers/use-stack.ts';
 import { waitFor } from './helpers/wait.ts';
 
 describe('logs: pino JSON with job context, and never a token or an env value', () => {
-  let stack: Stack;
+  const stack = useStack();
   const envSecret = `env-secret-${randomBytes(12).toString('hex')}`;
   const wrongToken = `wrong-${randomBytes(20).toString('hex')}`;
 
   beforeAll(async () => {
-    stack = await startStack();
     // a second worker as its own process (main.ts, the production logger), beside the in-process one
     stack.spawnWorker();
     await waitFor('the spawned worker to start', async () => stack.logLines.some((l) => l.includes('"worker started"') && l.includes('dockyard-worker')));
-  });
-  afterAll(async () => {
-    await stack?.close();
   });
 
   it('keeps the API token, Basic credentials and workspace env values out of every line of a provision/restart run', async () => {

@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { jobMetricDefs, renderMetric } from '@dockyard/shared';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { useStack } from './helpers/use-stack.ts';
 import { waitFor } from './helpers/wait.ts';
 import { hasSample, parseExposition, valueOf } from './helpers/prometheus-text.ts';
 
 describe('GET /metrics: Prometheus text, with the job metrics of worker processes recorded through Redis', () => {
-  let stack: Stack;
+  // no in-process worker: the only worker is a separate process, as in production
+  const stack = useStack({ worker: false });
   const scrape = async () => {
     const res = await stack.request('GET', '/metrics');
     expect(res.status).toBe(200);
@@ -15,12 +16,7 @@ describe('GET /metrics: Prometheus text, with the job metrics of worker processe
   const outcome = (job: string, outcome: string) => ({ job, outcome });
 
   beforeAll(async () => {
-    // no in-process worker: the only worker is a separate process, as in production
-    stack = await startStack({ worker: false });
     stack.spawnWorker();
-  });
-  afterAll(async () => {
-    await stack?.close();
   });
 
   it('needs the token', async () => {

@@ -1,15 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startStack } from './helpers/stack.ts';
+import { useStack } from './helpers/use-stack.ts';
 
 /** At most one job runs per workspace, across workers; at most one more waits; the rest coalesce. */
 describe('one job per workspace at a time', () => {
-  let stack: Stack;
+  const stack = useStack();
   beforeAll(async () => {
-    stack = await startStack();
     await stack.startWorker(); // a second worker, so two jobs of one workspace could be picked at once
-  });
-  afterAll(async () => {
-    await stack?.close();
   });
 
   it('20 concurrent restart requests: all 202, at most 2 executions, never overlapping', async () => {
@@ -75,7 +72,7 @@ describe('one job per workspace at a time', () => {
     const late = await stack.queues.restart.add('restart', { workspaceId: workspace.id, generation: 1 }, { jobId: `${workspace.id}.stale` });
     for (let i = 0; i < 100 && !(await late.isCompleted()); i++) await new Promise((r) => setTimeout(r, 100));
     expect(await late.isCompleted()).toBe(true);
-    expect((await stack.queues.restart.getJob(late.id!))!.returnvalue).toEqual({ outcome: 'stale' });
+    expect((await stack.queues.restart.getJob(late.id!))!.returnvalue).toEqual({ outcome: 'superseded' });
     const row = (await stack.request('GET', `/v1/workspaces/${workspace.id}`)).body;
     expect(row.status).toBe('paused');
     expect((await stack.docker.getContainer(row.containerName).inspect()).State.Running).toBe(false);

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { useStack } from './helpers/use-stack.ts';
 
 /** Every route of the contract (docs/CONTRACT: HTTP API), as OpenAPI paths. */
 const CONTRACT_ROUTES = [
@@ -24,16 +24,12 @@ const CONTRACT_ROUTES = [
 ];
 
 describe('GET /openapi.json and /docs', () => {
-  let stack: Stack;
+  const stack = useStack({ worker: false });
   let spec: any;
   beforeAll(async () => {
-    stack = await startStack({ worker: false });
     const res = await stack.request('GET', '/openapi.json');
     expect(res.status).toBe(200);
     spec = res.body;
-  });
-  afterAll(async () => {
-    await stack?.close();
   });
 
   it('is a valid OpenAPI 3 document', async () => {

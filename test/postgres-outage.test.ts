@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { startTcpProxy, viaHostPort } from './helpers/tcp-proxy.ts';
 import { testEnv } from './helpers/env.ts';
+import { waitForReadyz } from './helpers/stack-waits.ts';
 import { waitFor } from './helpers/wait.ts';
 
 type Proxy = Awaited<ReturnType<typeof startTcpProxy>>;
@@ -10,7 +11,6 @@ type Proxy = Awaited<ReturnType<typeof startTcpProxy>>;
 describe('Postgres outage', () => {
   let stack: Stack;
   let proxy: Proxy;
-  const readyz = () => stack.request('GET', '/readyz', { token: null });
   const totalJobs = async () => {
     const counts = await Promise.all(
       (['provision', 'restart', 'stop', 'remove'] as const).map((k) => stack.queues[k].getJobCounts()),
@@ -44,10 +44,7 @@ describe('Postgres outage', () => {
     const headers = { 'idempotency-key': `pg-outage-${stack.id}` };
 
     proxy.cut();
-    const down = await waitFor('/readyz to report postgres down', async () => {
-      const res = await readyz();
-      return res.status === 503 ? res : undefined;
-    }, { timeoutMs: 10_000 });
+    const down = await waitForReadyz(stack, 503, 10_000);
     expect(down.body).toMatchObject({ error: { code: 'UNAVAILABLE', message: expect.stringContaining('postgres') } });
     expect(down.body.error.message).not.toContain('redis');
     expect((await stack.request('GET', '/healthz', { token: null })).status).toBe(200);
@@ -64,7 +61,7 @@ describe('Postgres outage', () => {
     expect(stack.logLines.some((l) => l.includes('"level":50') && l.includes('unhandled error'))).toBe(false);
 
     proxy.restore();
-    await waitFor('/readyz to be 200 again', async () => (await readyz()).status === 200, { timeoutMs: 15_000 });
+    await waitForReadyz(stack, 200, 15_000);
     const accepted = await stack.request('POST', '/v1/workspaces', { body, headers });
     expect(accepted.status).toBe(202);
     const ws = await stack.waitForJob(accepted.body.workspace.id, accepted.body.jobId, 'online');

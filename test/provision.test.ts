@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { useStack } from './helpers/use-stack.ts';
 import { readVolumeFile } from './helpers/docker.ts';
 import { testEnv } from './helpers/env.ts';
 
 describe('provision job, end to end on real Redis, Postgres and Docker', () => {
-  let stack: Stack;
+  const stack = useStack();
   const image = testEnv().image;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
 
   it('creates a workspace that reaches online with its container, labels, restart policy and seeded volume', async () => {
     const created = await stack.create('busybox', 'first');

@@ -1,39 +1,35 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startStack, type Stack } from './helpers/stack.ts';
+import { useStack, type StackOptions } from './helpers/use-stack.ts';
+import { containerExists } from './helpers/docker.ts';
+import { waitForEvent } from './helpers/stack-waits.ts';
 import { waitFor } from './helpers/wait.ts';
+
+/** No watcher: only the reconciler may notice drift here. */
+const NO_WATCHER: StackOptions = { worker: false, env: { WORKER_ROLES: 'jobs,reconciler', RECONCILE_INTERVAL_MS: '500' } };
+
+/** "Redis lost": every key of this installation's queues goes (other test files share the server). */
+async function flushQueues(on: Stack) {
+  const redis = new Redis(on.env.REDIS_URL!);
+  const keys = await redis.keys(`${on.env.QUEUE_PREFIX}:*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+}
 
 /** Postgres is the source of truth: the reconciler re-derives lost work from it. */
 describe('reconciler', () => {
-  let stack: Stack;
-  const flushQueues = async () => {
-    // "Redis lost": every key of this installation's queues goes (other test files share the server)
-    const redis = new Redis(stack.env.REDIS_URL!);
-    const keys = await redis.keys(`${stack.env.QUEUE_PREFIX}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-  };
-  beforeAll(async () => {
-    // no watcher: only the reconciler may notice drift here
-    stack = await startStack({ worker: false, env: { WORKER_ROLES: 'jobs,reconciler', RECONCILE_INTERVAL_MS: '500' } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useStack(NO_WATCHER);
 
   it('brings back a workspace whose container vanished after Redis lost every queue', async () => {
     await stack.startWorker();
     const { workspace } = await stack.create('busybox', 'drifted');
     const ws = await stack.waitForStatus(workspace.id, 'online');
-    await flushQueues();
+    await flushQueues(stack);
     await stack.docker.getContainer(ws.containerName).remove({ force: true });
-    await waitFor(
-      'the reconciler to restart it',
-      // "not running" when a pass lists the container while Docker is still removing it
-      async () => (await stack.events(ws.id)).some((e) => e.to === 'online' && /^reconciler: container (missing|not running)$/.test(e.cause)) || undefined,
-      { timeoutMs: 30_000 },
-    ).catch(async (err) => {
+    // "not running" when a pass lists the container while Docker is still removing it
+    await waitForEvent(stack, ws.id, { to: 'online', cause: /^reconciler: container (missing|not running)$/ }, 30_000).catch(async (err) => {
       // say what happened instead, for the next reader
       const row = (await stack.pool.query('select status, queued_job_id, running_job_id, lease_until from workspaces where id = $1', [ws.id])).rows[0];
       const lines = stack.logLines.filter((l) => /reconcil|leader|re-enqueued|stale|superseded/.test(l)).slice(-30);
@@ -43,13 +39,10 @@ describe('reconciler', () => {
   });
 
   it('an accepted request survives the loss of Redis before any worker ran it', async () => {
-    const quiet = await startStack({ worker: false, env: { WORKER_ROLES: 'jobs,reconciler', RECONCILE_INTERVAL_MS: '500' } });
+    const quiet = await startStack(NO_WATCHER);
     try {
       const { workspace, jobId } = await quiet.create('busybox', 'survivor');
-      const redis = new Redis(quiet.env.REDIS_URL!);
-      const keys = await redis.keys(`${quiet.env.QUEUE_PREFIX}:*`);
-      await redis.del(...keys);
-      redis.disconnect();
+      await flushQueues(quiet);
       expect(await quiet.queues.provision.getJob(jobId)).toBeUndefined();
       await quiet.startWorker();
       const ws = await quiet.waitForJob(workspace.id, jobId, 'online', 30_000);
@@ -60,7 +53,7 @@ describe('reconciler', () => {
   });
 
   it('re-runs a workspace stuck in provisioning with no job anywhere', async () => {
-    const quiet = await startStack({ worker: false, env: { WORKER_ROLES: 'jobs,reconciler', RECONCILE_INTERVAL_MS: '500' } });
+    const quiet = await startStack(NO_WATCHER);
     try {
       const { workspace, jobId } = await quiet.create('busybox', 'stuck');
       // the job is gone (say, it failed while Postgres was down, so nothing recorded its end)
@@ -70,11 +63,7 @@ describe('reconciler', () => {
         [workspace.id],
       );
       await quiet.startWorker();
-      await waitFor(
-        'the reconciler to re-run it',
-        async () => (await quiet.events(workspace.id)).some((e) => e.to === 'online' && e.cause === 'reconciler: stuck in provisioning') || undefined,
-        { timeoutMs: 30_000 },
-      );
+      await waitForEvent(quiet, workspace.id, { to: 'online', cause: 'reconciler: stuck in provisioning' }, 30_000);
       expect((await quiet.request('GET', `/v1/workspaces/${workspace.id}`)).body.status).toBe('online');
     } finally {
       await quiet.close();
@@ -92,12 +81,6 @@ describe('reconciler', () => {
     });
     return `ws-${orphanId.slice(0, 12)}`;
   };
-  const exists = (on: Stack, name: string) =>
-    on.docker
-      .getContainer(name)
-      .inspect()
-      .then(() => true)
-      .catch(() => false);
 
   it('reports an orphan managed container but leaves it by default', async () => {
     const orphanId = randomUUID();
@@ -105,7 +88,7 @@ describe('reconciler', () => {
     await waitFor('the orphan to be reported', async () =>
       stack.logLines.some((l) => l.includes('orphan managed container') && l.includes(orphanId)) || undefined,
     );
-    expect(await exists(stack, name)).toBe(true);
+    expect(await containerExists(stack.docker, name)).toBe(true);
   });
 
   it('removes orphans when RECONCILE_REMOVE_ORPHANS=true, and only its own installation\'s', async () => {
@@ -117,8 +100,8 @@ describe('reconciler', () => {
       const mine = await makeOrphan(cleaner, randomUUID());
       const theirs = await makeOrphan(stack, randomUUID()); // another installation's
       await cleaner.startWorker();
-      await waitFor('the orphan to be removed', async () => !(await exists(cleaner, mine)) || undefined);
-      expect(await exists(stack, theirs)).toBe(true);
+      await waitFor('the orphan to be removed', async () => !(await containerExists(cleaner.docker, mine)) || undefined);
+      expect(await containerExists(stack.docker, theirs)).toBe(true);
     } finally {
       await cleaner.close();
     }

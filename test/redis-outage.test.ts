@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { startStack, type Stack } from './helpers/stack.ts';
+import { readyz, waitForReadyz } from './helpers/stack-waits.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /** A private redis-server this file may stop and start for real (other files share the suite's Redis). */
@@ -71,12 +72,6 @@ describe('Redis outage', () => {
         [id],
       )
     ).rows[0];
-  const readyz = () => stack.request('GET', '/readyz', { token: null });
-  const redisDownSeen = () =>
-    waitFor('/readyz to report redis down', async () => {
-      const res = await readyz();
-      return res.status === 503 ? res : undefined;
-    }, { timeoutMs: 10_000 });
 
   /** Redis down for the length of `during`, and up again afterwards even if `during` fails (so clean-up finds it). */
   const outage = async (during: () => Promise<void>) => {
@@ -104,11 +99,11 @@ describe('Redis outage', () => {
   });
 
   it('accepts a create while Redis is down and runs that very job once Redis is back', async () => {
-    expect((await readyz()).status).toBe(200);
+    expect((await readyz(stack)).status).toBe(200);
     let workspace: { id: string } = { id: '' };
     let jobId = '';
     await outage(async () => {
-      const down = await redisDownSeen();
+      const down = await waitForReadyz(stack, 503, 10_000);
       expect(down.body).toMatchObject({ error: { code: 'UNAVAILABLE', message: expect.stringContaining('redis') } });
       expect(down.body.error.message).not.toContain('postgres');
       expect((await stack.request('GET', '/healthz', { token: null })).status).toBe(200);
@@ -136,13 +131,13 @@ describe('Redis outage', () => {
       ['provisioning', 'online', jobId],
     ]);
     expect((await stack.docker.getContainer(ws.containerName).inspect()).State.Running).toBe(true);
-    expect((await readyz()).status).toBe(200);
+    expect((await readyz(stack)).status).toBe(200);
   });
 
   it('an online workspace stays online through an outage, and a restart works end to end afterwards', async () => {
     const { workspace } = await stack.create('busybox', 'through-the-outage');
     const ws = await stack.waitForStatus(workspace.id, 'online');
-    await waitFor('the readiness to settle', async () => (await readyz()).status === 200);
+    await waitForReadyz(stack, 200);
     // online is written before the job frees its run slot: snapshot once it is free
     const before = await waitFor('the run slot to be free', async () => {
       const r = await row(ws.id);
@@ -152,7 +147,7 @@ describe('Redis outage', () => {
     const since = stack.logLines.length;
 
     await outage(async () => {
-      await redisDownSeen();
+      await waitForReadyz(stack, 503, 10_000);
       // the workers notice (leader lock lost) before we look at Postgres again
       await waitFor('the worker to notice Redis is gone', async () =>
         stack.logLines.slice(since).some((l) => /Redis unavailable|leadership lost|worker error/.test(l)) || undefined,
@@ -162,7 +157,7 @@ describe('Redis outage', () => {
       expect(await stack.events(ws.id)).toEqual(eventsBefore);
       expect((await stack.docker.getContainer(ws.containerName).inspect()).State.Running).toBe(true);
     });
-    await waitFor('/readyz to be 200 again', async () => (await readyz()).status === 200, { timeoutMs: 15_000 });
+    await waitForReadyz(stack, 200, 15_000);
     expect(await row(ws.id)).toEqual(before);
 
     const restart = await stack.request('POST', `/v1/workspaces/${ws.id}/restart`, { body: { reason: 'after the outage' } });

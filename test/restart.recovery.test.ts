@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { useStack } from './helpers/use-stack.ts';
 import { readVolumeFile, runInVolume } from './helpers/docker.ts';
 import { testEnv } from './helpers/env.ts';
 
 /** The seed incident, made self-healing: restart finds the config volume empty and recovers it. */
 describe('restart: preflight and recovery', () => {
-  let stack: Stack;
+  // jobs only: the containers this file stops by hand must not be auto-restarted behind its back
+  const stack = useStack({ env: { WORKER_ROLES: 'jobs' } });
   const image = testEnv().image;
-  beforeAll(async () => {
-    // jobs only: the containers this file stops by hand must not be auto-restarted behind its back
-    stack = await startStack({ env: { WORKER_ROLES: 'jobs' } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
 
   async function onlineWorkspace(runtime = 'busybox') {
     const { workspace } = await stack.create(runtime);

@@ -1,25 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { useStack } from './helpers/use-stack.ts';
+import { volumeExists } from './helpers/docker.ts';
 
 describe('stop and remove; removed is a tombstone', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useStack();
 
   const online = async () => {
     const { workspace } = await stack.create();
     return stack.waitForStatus(workspace.id, 'online');
   };
-  const volumeExists = (name: string) =>
-    stack.docker
-      .getVolume(name)
-      .inspect()
-      .then(() => true)
-      .catch(() => false);
 
   it('stop pauses the workspace; restart brings it back', async () => {
     const ws = await online();
@@ -43,7 +32,7 @@ describe('stop and remove; removed is a tombstone', () => {
     expect(del.body.workspace).toMatchObject({ status: 'removed', desiredState: 'removed' });
     await stack.waitForJob(ws.id, del.body.jobId, 'removed');
     await expect(stack.docker.getContainer(ws.containerName).inspect()).rejects.toMatchObject({ statusCode: 404 });
-    expect(await volumeExists(ws.configVolume)).toBe(true);
+    expect(await volumeExists(stack.docker, ws.configVolume)).toBe(true);
     const events = (await stack.request('GET', `/v1/workspaces/${ws.id}/events?limit=1`)).body.items;
     expect(events[0].message).toBe('container removed; config volume kept');
 
@@ -57,7 +46,7 @@ describe('stop and remove; removed is a tombstone', () => {
     const ws = await online();
     const del = await stack.request('DELETE', `/v1/workspaces/${ws.id}?purge=true`);
     await stack.waitForJob(ws.id, del.body.jobId, 'removed');
-    expect(await volumeExists(ws.configVolume)).toBe(false);
+    expect(await volumeExists(stack.docker, ws.configVolume)).toBe(false);
   });
 
   it('a late job can never resurrect a removed workspace', async () => {

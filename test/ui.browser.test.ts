@@ -3,7 +3,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { REPO, startStack, type Stack } from './helpers/stack.ts';
+import { REPO } from './helpers/stack.ts';
+import { useStack } from './helpers/use-stack.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO, 'test-output', 'screenshots');
@@ -39,7 +40,7 @@ async function openBrowser(credentials?: { username: string; password: string })
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('operator UI in a real browser (headless Chromium)', () => {
-  let stack: Stack;
+  const stack = useStack();
   let browser: Awaited<ReturnType<typeof openBrowser>>;
   let context: BrowserContext;
   let online: { id: string; name: string };
@@ -47,7 +48,6 @@ describe.skipIf(!existsSync(CHROMIUM))('operator UI in a real browser (headless 
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    stack = await startStack();
     const a = await stack.create('busybox', 'ui-online');
     const b = await stack.create('notemplate', 'ui-broken');
     await stack.waitForStatus(a.workspace.id, 'online', 60_000);
@@ -58,8 +58,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator UI in a real browser (headless 
     context = browser.context;
   });
   afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
+    await browser?.close(); // before the stack closes: after-hooks run in reverse
   });
 
   it('refuses page loads without credentials with 401 and a Basic challenge', async () => {

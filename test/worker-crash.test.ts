@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { once } from 'node:events';
-import { startStack, type Stack } from './helpers/stack.ts';
+import { useStack } from './helpers/use-stack.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /**
@@ -8,13 +8,7 @@ import { waitFor } from './helpers/wait.ts';
  * container takes STOP_TIMEOUT_S: a window in which to kill or stop the worker mid-step.
  */
 describe('crash safety with real worker processes', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ worker: false, env: { STOP_TIMEOUT_S: '4' } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useStack({ worker: false, env: { STOP_TIMEOUT_S: '4' } });
 
   const waitForStep = (id: string, step: string) =>
     waitFor(`workspace ${id} at step ${step}`, async () => (await stack.request('GET', `/v1/workspaces/${id}`)).body.step === step, {

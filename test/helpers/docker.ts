@@ -65,3 +65,23 @@ export async function runInVolume(docker: Docker, volume: string, image: string,
     await c.remove({ force: true });
   }
 }
+
+/** Whether a container (by name or id) exists: Docker's 404 means no, any other error is thrown. */
+export function containerExists(docker: Docker, name: string): Promise<boolean> {
+  return answersInspect(docker.getContainer(name).inspect());
+}
+
+/** Whether a volume exists: Docker's 404 means no, any other error is thrown. */
+export function volumeExists(docker: Docker, name: string): Promise<boolean> {
+  return answersInspect(docker.getVolume(name).inspect());
+}
+
+function answersInspect(inspect: Promise<unknown>): Promise<boolean> {
+  return inspect.then(
+    () => true,
+    (err: { statusCode?: number }) => {
+      if (err.statusCode === 404) return false;
+      throw err;
+    },
+  );
+}

@@ -2,10 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import type pg from 'pg';
-import type { Redis } from 'ioredis';
-import type { Logger, Queues } from '@dockyard/shared';
-import type { ApiConfig } from './config.ts';
+import type { ApiDeps } from './deps.ts';
 import { makeAuthHook } from './auth.ts';
 import { handleError, handleNotFound } from './errors.ts';
 import { registerHealthRoutes } from './routes/health.ts';
@@ -17,16 +14,6 @@ import { registerAdmin } from './admin/register-admin.ts';
 import { registerAutoRestartRoutes } from './routes/auto-restart.ts';
 import { registerRateLimit } from './rate-limit.ts';
 import { registerInstallationRoutes } from './routes/installation.ts';
-
-export interface ApiDeps {
-  config: ApiConfig;
-  pool: pg.Pool;
-  queues: Queues;
-  /** a plain client for readiness probes and counters (BullMQ keeps its own) */
-  redis: Redis;
-  log: Logger;
-  timing: ApiConfig['timing'];
-}
 
 const BODY_LIMIT = 1024 * 1024;
 

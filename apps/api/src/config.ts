@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConnectionEnv, TimingEnv, parseEnv, loadRuntimesFile, type RuntimesManifest } from '@dockyard/shared';
+import { ConnectionEnv, TimingEnv, parseEnv, loadRuntimesFile, toConnectionConfig, type ConnectionConfig, type RuntimesManifest } from '@dockyard/shared';
 
 const ApiEnv = ConnectionEnv.extend(TimingEnv.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
@@ -9,15 +9,10 @@ const ApiEnv = ConnectionEnv.extend(TimingEnv.shape).extend({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60_000),
 });
 
-export interface ApiConfig {
+export interface ApiConfig extends ConnectionConfig {
   port: number;
   host: string;
   apiToken: string;
-  databaseUrl: string;
-  redisUrl: string;
-  queuePrefix: string;
-  logLevel: string;
-  logPretty: boolean;
   timing: TimingEnv;
   runtimes: RuntimesManifest;
   /** requests a minute one client (IP) may make; 0 = no limit */
@@ -28,14 +23,10 @@ export interface ApiConfig {
 export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
   const e = parseEnv(ApiEnv, env);
   return {
+    ...toConnectionConfig(e),
     port: e.PORT,
     host: e.HOST,
     apiToken: e.API_TOKEN,
-    databaseUrl: e.DATABASE_URL,
-    redisUrl: e.REDIS_URL,
-    queuePrefix: e.QUEUE_PREFIX,
-    logLevel: e.LOG_LEVEL,
-    logPretty: e.LOG_PRETTY,
     timing: parseEnv(TimingEnv, env),
     runtimes: loadRuntimesFile(e.RUNTIMES_FILE),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

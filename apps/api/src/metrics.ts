@@ -13,7 +13,7 @@ import {
   makeMetricsStore,
   renderStoredMetrics,
 } from '@dockyard/shared';
-import type { ApiDeps } from './app.ts';
+import type { ApiDeps } from './deps.ts';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { ApiError } from '@dockyard/shared';
-import type { ApiDeps } from './app.ts';
+import type { ApiDeps } from './deps.ts';
 
 const EXEMPT = new Set(['/healthz', '/readyz']);
 

@@ -1,27 +1,9 @@
 import { z } from 'zod';
-import { RuntimeName, WORKSPACE_STATUSES } from '@dockyard/shared';
+import { RuntimeName, WorkspaceEventJson, WorkspaceJson } from '@dockyard/shared';
 
 /** Request and response schemas: they validate requests and generate /openapi.json. */
-export const WorkspaceStatus = z.enum(WORKSPACE_STATUSES as [string, ...string[]]);
-
-export const Workspace = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    runtime: z.string(),
-    status: WorkspaceStatus,
-    desiredState: z.enum(['running', 'stopped', 'removed']),
-    step: z.string().nullable(),
-    lastError: z.string().nullable(),
-    restartCount: z.number().int(),
-    nextRestartAt: z.string().nullable(),
-    generation: z.number().int(),
-    containerName: z.string(),
-    configVolume: z.string(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .meta({ id: 'Workspace' });
+// The workspace and event JSON are declared once, in shared, next to the functions that build them.
+export const WorkspaceStatus = WorkspaceJson.shape.status;
 
 export const ErrorBody = z
   .object({
@@ -29,7 +11,7 @@ export const ErrorBody = z
   })
   .meta({ id: 'Error' });
 
-export const WorkspaceAccepted = z.object({ workspace: Workspace, jobId: z.string() });
+export const WorkspaceAccepted = z.object({ workspace: WorkspaceJson, jobId: z.string() });
 
 export const IdParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
 
@@ -55,20 +37,11 @@ export const ListWorkspacesQuery = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-export const WorkspaceList = z.object({ items: z.array(Workspace), nextCursor: z.string().nullable() });
+export const WorkspaceList = z.object({ items: z.array(WorkspaceJson), nextCursor: z.string().nullable() });
 
 export const EventsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
-export const WorkspaceEvent = z.object({
-  at: z.string(),
-  from: z.string().nullable(),
-  to: z.string(),
-  cause: z.string(),
-  jobId: z.string().nullable(),
-  attempt: z.number().int().nullable(),
-  message: z.string().nullable(),
-});
-export const EventList = z.object({ items: z.array(WorkspaceEvent) });
+export const EventList = z.object({ items: z.array(WorkspaceEventJson) });
 
 export const RestartBody = z
   .strictObject({

@@ -7,6 +7,8 @@ import {
   checkTemplatesDir,
   loadRuntimesFile,
   parseEnv,
+  toConnectionConfig,
+  type ConnectionConfig,
   type RuntimesManifest,
 } from '@dockyard/shared';
 
@@ -32,12 +34,7 @@ const WorkerEnv = ConnectionEnv.extend(TimingEnv.shape)
     RECONCILE_ADOPT_UNLABELLED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   });
 
-export interface WorkerConfig {
-  databaseUrl: string;
-  redisUrl: string;
-  queuePrefix: string;
-  logLevel: string;
-  logPretty: boolean;
+export interface WorkerConfig extends ConnectionConfig {
   timing: TimingEnv;
   runtimes: RuntimesManifest;
   templatesDir: string;
@@ -60,11 +57,7 @@ export interface WorkerConfig {
 export function loadConfig(env: Record<string, string | undefined>): WorkerConfig {
   const e = parseEnv(WorkerEnv, env);
   return {
-    databaseUrl: e.DATABASE_URL,
-    redisUrl: e.REDIS_URL,
-    queuePrefix: e.QUEUE_PREFIX,
-    logLevel: e.LOG_LEVEL,
-    logPretty: e.LOG_PRETTY,
+    ...toConnectionConfig(e),
     timing: parseEnv(TimingEnv, env),
     runtimes: loadRuntimesFile(e.RUNTIMES_FILE),
     templatesDir: checkTemplatesDir(e.TEMPLATES_DIR),

@@ -1,4 +1,4 @@
-import { getInstallationId, makeMetricsStore, makePool, makeQueues, messageOf, redisConnection, redisOfQueue, type Logger } from '@dockyard/shared';
+import { getInstallationId, makeMetricsStore, makePool, makeQueues, messageOf, redisConnection, type Logger } from '@dockyard/shared';
 import type pg from 'pg';
 import type { WorkerConfig } from './config.ts';
 import { makeDockerClient } from './docker/client.ts';
@@ -32,20 +32,21 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
     extraLabels: config.extraLabels,
     installationId,
   });
-  const metrics = makeWorkerMetrics(makeMetricsStore(redisOfQueue(queues.provision), config.queuePrefix), (err) => log.warn({ err }, 'metrics write failed'));
+  // one plain client for the metrics store and the leader locks (BullMQ keeps its own)
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+  redis.on('error', (err) => log.debug({ err }, 'redis client error'));
+  const metrics = makeWorkerMetrics(makeMetricsStore(async () => redis, config.queuePrefix), (err) => log.warn({ err }, 'metrics write failed'));
   const deps = { pool, docker, queues, config, log, metrics };
   const workers = config.roles.includes('jobs') ? startLifecycleWorkers(deps) : [];
   // the control loops run in one process at a time, whichever wins the Redis lock
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
-  redis.on('error', (err) => log.debug({ err }, 'redis client error'));
-  const intent = { pool, queues, timing: config.timing, log, installationId };
+  const actions = { pool, queues, timing: config.timing, log, installationId };
   const leaders: Array<ReturnType<typeof runAsLeader>> = [];
   if (config.roles.includes('watcher')) {
-    const watcherDeps = { ...intent, docker, redis, metrics, prefix: config.queuePrefix, log: log.child({ loop: 'watcher' }) };
+    const watcherDeps = { ...actions, docker, redis, metrics, prefix: config.queuePrefix, log: log.child({ loop: 'watcher' }) };
     leaders.push(runAsLeader({ redis, key: `${config.queuePrefix}:leader:watcher`, ttlMs: config.timing.LEADER_TTL_MS, log, task: (s) => watchContainerEvents(watcherDeps, s) }));
   }
   if (config.roles.includes('reconciler')) {
-    const reconcilerDeps = { ...intent, docker, metrics, removeOrphans: config.removeOrphans, adoptUnlabelled: config.adoptUnlabelled, log: log.child({ loop: 'reconciler' }) };
+    const reconcilerDeps = { ...actions, docker, metrics, removeOrphans: config.removeOrphans, adoptUnlabelled: config.adoptUnlabelled, log: log.child({ loop: 'reconciler' }) };
     leaders.push(runAsLeader({ redis, key: `${config.queuePrefix}:leader:reconciler`, ttlMs: config.timing.LEADER_TTL_MS, log, task: (s) => runReconciler(reconcilerDeps, s) }));
   }
   log.info({ installation: installationId, roles: config.roles, queues: workers.map((w) => w.name), concurrency: config.concurrency }, 'worker started');

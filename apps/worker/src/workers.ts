@@ -1,10 +1,10 @@
 import { Worker } from 'bullmq';
-import { ACTION_KINDS, catalog, redisConnection } from '@dockyard/shared';
-import type { WorkerDeps } from './jobs/context.ts';
-import { makeProcessor } from './jobs/run-job.ts';
+import { ACTION_KINDS, catalog, redisConnection, type ActionKind } from '@dockyard/shared';
+import type { JobData, JobResult, WorkerDeps } from './jobs/context.ts';
+import { makeProcessor } from './jobs/processor.ts';
 
 /** One BullMQ worker per lifecycle queue of the catalog, all sharing one processor. */
-export function startLifecycleWorkers(deps: WorkerDeps): Worker[] {
+export function startLifecycleWorkers(deps: WorkerDeps): Array<Worker<JobData, JobResult, ActionKind>> {
   const processor = makeProcessor(deps);
   const { timing } = deps.config;
   // Pace restarts cluster-wide so a mass restart never floods the Docker daemon.
@@ -13,7 +13,7 @@ export function startLifecycleWorkers(deps: WorkerDeps): Worker[] {
     .then(() => deps.queues.restart.setGlobalRateLimit(timing.RESTART_RATE_PER_SEC, 1000))
     .catch((err) => deps.log.warn({ err }, 'could not set the restart queue limits'));
   return ACTION_KINDS.map((kind) => {
-    const worker = new Worker(catalog[kind].queue, processor, {
+    const worker = new Worker<JobData, JobResult, ActionKind>(catalog[kind].queue, processor, {
       connection: redisConnection(deps.config.redisUrl),
       prefix: deps.config.queuePrefix,
       concurrency: deps.config.concurrency,

@@ -1,8 +1,9 @@
 import type { TimingEnv } from './config.ts';
 import { withTransaction } from './db/pool.ts';
 import { lockWorkspace, type WorkspaceRow } from './db/workspaces.ts';
+import { markCrashLoopFailed, markOffline } from './db/workspace-status.ts';
 import { insertEvent } from './db/events.ts';
-import { AUTO_PRIORITY, enqueueOrDefer, queueAction, type IntentDeps, type PendingEnqueue } from './intents.ts';
+import { AUTO_PRIORITY, enqueueOrDefer, queueAction, type ActionDeps, type PendingEnqueue } from './request-action.ts';
 
 export type AutoRestartResult =
   | { kind: 'not-found' }
@@ -37,7 +38,7 @@ function ignoreReason(row: WorkspaceRow): string | undefined {
  * Used by the Docker events watcher, POST /v1/events and the reconciler alike.
  */
 export async function requestAutoRestart(
-  deps: IntentDeps,
+  deps: ActionDeps,
   workspaceId: string,
   report: { cause: string; detail?: string; at?: Date },
 ): Promise<AutoRestartResult> {
@@ -62,25 +63,15 @@ export async function requestAutoRestart(
 
     if (crashes.length > t.CRASH_LOOP_LIMIT) {
       const lastError = `crash loop: ${crashes.length} crashes within ${Math.round(t.CRASH_LOOP_WINDOW_MS / 1000)} s; auto-restart stopped until an operator restarts it`;
-      await client.query(
-        `update workspaces set status = 'failed', last_error = $2, crash_times = $3::timestamptz[], next_restart_at = null,
-                step = null, updated_at = now() where id = $1::uuid`,
-        [workspaceId, lastError, crashes],
-      );
+      await markCrashLoopFailed(client, workspaceId, { lastError, crashes });
       await insertEvent(client, { workspaceId, from: row.status, to: 'failed', cause: report.cause, message: lastError });
       return { kind: 'crash-loop', reason: lastError };
     }
 
     const delayMs = crashBackoffMs(count, t);
-    await client.query(
-      `update workspaces set status = 'offline', restart_count = $2::int, crash_times = $3::timestamptz[],
-              next_restart_at = now() + make_interval(secs => $4::float8 / 1000), updated_at = now()
-        where id = $1::uuid`,
-      [workspaceId, count + 1, crashes, delayMs],
-    );
+    const offline = await markOffline(client, workspaceId, { restartCount: count + 1, crashes, delayMs });
     if (row.status !== 'offline') await insertEvent(client, { workspaceId, from: row.status, to: 'offline', cause: report.cause, message });
-    const locked = (await lockWorkspace(client, workspaceId))!;
-    const queued = await queueAction(client, locked, { kind: 'restart', cause: report.cause, applyTemplate: false, auto: true });
+    const queued = await queueAction(client, offline, { kind: 'restart', cause: report.cause, applyTemplate: false, auto: true });
     pending = queued.pending && { ...queued.pending, priority: AUTO_PRIORITY, delayMs };
     return { kind: 'accepted', jobId: queued.jobId, coalesced: queued.coalesced, delayMs };
   });

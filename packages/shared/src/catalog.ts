@@ -2,26 +2,7 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { jobIdOf } from './names.ts';
 import type { TimingEnv } from './config.ts';
-
-/**
- * What a request asks of a workspace. The intent lives in Postgres
- * (`workspaces.queued_action` / `running_action`); a BullMQ job only says
- * "run the action queued for this workspace generation".
- */
-const cause = z.string().min(1).max(600);
-export const ProvisionAction = z.object({ kind: z.literal('provision'), cause });
-export const RestartAction = z.object({
-  kind: z.literal('restart'),
-  cause,
-  applyTemplate: z.boolean().default(false),
-  reason: z.string().max(500).optional(),
-  auto: z.boolean().default(false),
-});
-export const StopAction = z.object({ kind: z.literal('stop'), cause });
-export const RemoveAction = z.object({ kind: z.literal('remove'), cause, purge: z.boolean().default(false) });
-export const Action = z.discriminatedUnion('kind', [ProvisionAction, RestartAction, StopAction, RemoveAction]);
-export type Action = z.infer<typeof Action>;
-export type ActionKind = Action['kind'];
+import type { ActionKind } from './actions.ts';
 
 /** Every lifecycle job's payload. */
 export const LifecycleJob = z.object({
@@ -89,24 +70,4 @@ export async function enqueueAction(
   const opts = jobOptionsFor(timing, job.workspaceId, job.generation, job.priority, job.delayMs);
   await queues[job.kind].add(job.kind, { workspaceId: job.workspaceId, generation: job.generation }, opts);
   return opts.jobId!;
-}
-
-/** Merge a new request into the one already waiting: the latest intent wins, remove beats all. */
-export function mergeActions(queued: Action, incoming: Action): Action {
-  if (queued.kind === 'remove') {
-    return incoming.kind === 'remove' ? { ...queued, purge: queued.purge || incoming.purge } : queued;
-  }
-  if (incoming.kind === 'restart') {
-    if (queued.kind === 'provision') return queued;
-    if (queued.kind === 'restart') {
-      return {
-        ...incoming,
-        applyTemplate: queued.applyTemplate || incoming.applyTemplate,
-        reason: incoming.reason ?? queued.reason,
-        auto: queued.auto && incoming.auto,
-        cause: queued.auto && !incoming.auto ? incoming.cause : queued.cause,
-      };
-    }
-  }
-  return incoming;
 }

@@ -51,6 +51,26 @@ export const RuntimeEnv = z.object({
 export type ConnectionEnv = z.infer<typeof ConnectionEnv>;
 export type TimingEnv = z.infer<typeof TimingEnv>;
 
+/** The connection part of every app's config. */
+export interface ConnectionConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  logLevel: string;
+  logPretty: boolean;
+}
+
+/** Map parsed ConnectionEnv variables to the config fields every app shares. */
+export function toConnectionConfig(e: ConnectionEnv): ConnectionConfig {
+  return {
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
+  };
+}
+
 /** Parse env with a schema; a bad value becomes one ConfigError naming every variable at fault. */
 export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));

@@ -98,11 +98,3 @@ function parseLabelKey(lk: string): string[] {
     return [];
   }
 }
-
-/**
- * The raw client under a BullMQ 6 queue, for processes that have no Redis client of their
- * own: `queue.backend.client` is a proxy over the ioredis instance BullMQ already holds.
- */
-export function redisOfQueue(queue: { backend: { client: Promise<unknown> } }): () => Promise<MetricsRedis> {
-  return async () => (await queue.backend.client) as MetricsRedis;
-}

@@ -1,9 +1,42 @@
+import { z } from 'zod';
 import { containerNameOf, volumeNameOf } from './names.ts';
-import type { WorkspaceRow } from './db/workspaces.ts';
+import { DESIRED_STATES, WORKSPACE_STATUSES, type WorkspaceRow } from './db/workspaces.ts';
 import type { WorkspaceEventRow } from './db/events.ts';
 
-/** The contract's workspace JSON. */
-export function toWorkspaceJson(row: WorkspaceRow) {
+/** The contract's workspace JSON: the API's responses and /openapi.json (component `Workspace`). */
+export const WorkspaceJson = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    runtime: z.string(),
+    status: z.enum(WORKSPACE_STATUSES),
+    desiredState: z.enum(DESIRED_STATES),
+    step: z.string().nullable(),
+    lastError: z.string().nullable(),
+    restartCount: z.number().int(),
+    nextRestartAt: z.string().nullable(),
+    generation: z.number().int(),
+    containerName: z.string(),
+    configVolume: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Workspace' });
+export type WorkspaceJson = z.infer<typeof WorkspaceJson>;
+
+/** One status change of a workspace, as the API lists it. */
+export const WorkspaceEventJson = z.object({
+  at: z.string(),
+  from: z.string().nullable(),
+  to: z.string(),
+  cause: z.string(),
+  jobId: z.string().nullable(),
+  attempt: z.number().int().nullable(),
+  message: z.string().nullable(),
+});
+export type WorkspaceEventJson = z.infer<typeof WorkspaceEventJson>;
+
+export function toWorkspaceJson(row: WorkspaceRow): WorkspaceJson {
   return {
     id: row.id,
     name: row.name,
@@ -21,9 +54,8 @@ export function toWorkspaceJson(row: WorkspaceRow) {
     updatedAt: row.updated_at.toISOString(),
   };
 }
-export type WorkspaceJson = ReturnType<typeof toWorkspaceJson>;
 
-export function toEventJson(e: WorkspaceEventRow) {
+export function toEventJson(e: WorkspaceEventRow): WorkspaceEventJson {
   return {
     at: e.at.toISOString(),
     from: e.from_status,

@@ -14,9 +14,8 @@ import {
   jobIdOf,
   listEvents,
   listWorkspaces,
-  type WorkspaceStatus,
 } from '@dockyard/shared';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { queueUiJobUrl, registerQueueBoard } from './queue-board.ts';
 import { renderListPage } from './workspace-list-page.ts';
 import { renderDetailPage } from './workspace-detail-page.ts';
@@ -25,7 +24,7 @@ import { escapeHtml, html, page } from './html.ts';
 /** An empty select ("any") arrives as `status=`: treat it as absent. */
 const blank = (v: unknown) => (v === '' ? undefined : v);
 const PageQuery = z.object({
-  status: z.preprocess(blank, z.enum(WORKSPACE_STATUSES as [WorkspaceStatus, ...WorkspaceStatus[]]).optional()),
+  status: z.preprocess(blank, z.enum(WORKSPACE_STATUSES).optional()),
   runtime: z.preprocess(blank, RuntimeName.optional()),
   limit: z.preprocess(blank, z.coerce.number().int().min(1).max(500).default(50)),
   cursor: z.preprocess(blank, z.string().max(200).optional()),

@@ -4,7 +4,7 @@ import { html, page, statusBadge, when, type Html } from './html.ts';
 export interface ListView {
   rows: WorkspaceRow[];
   counts: Record<string, number>;
-  statuses: string[];
+  statuses: readonly string[];
   runtimes: string[];
   filter: { status?: string; runtime?: string; limit: number };
   nextCursor: string | null;

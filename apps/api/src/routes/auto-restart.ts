@@ -12,7 +12,7 @@ import {
   requestAutoRestart,
   type WorkspaceStatus as WorkspaceStatusName,
 } from '@dockyard/shared';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { ErrorBody, WorkspaceStatus } from '../schemas.ts';
 
 const OutsideEvent = z.strictObject({

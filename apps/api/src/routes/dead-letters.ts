@@ -14,7 +14,7 @@ import {
   requestAction,
   type DeadLetterRow,
 } from '@dockyard/shared';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { ErrorBody, IdParams } from '../schemas.ts';
 
 const DeadLetter = z

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { getInstallationId } from '@dockyard/shared';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 
 export function registerHealthRoutes(app: FastifyInstance, deps: ApiDeps) {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { adoptUnlabelled, getInstallationId, listUnlabelled, type UnlabelledObjectRow } from '@dockyard/shared';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import { ErrorBody } from '../schemas.ts';
 
 const UnlabelledObject = z

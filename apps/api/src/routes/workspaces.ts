@@ -11,10 +11,11 @@ import {
   requestAction,
   toEventJson,
   toWorkspaceJson,
+  WorkspaceJson,
   type Action,
   type RequestResult,
 } from '@dockyard/shared';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../deps.ts';
 import {
   DeleteQuery,
   ErrorBody,
@@ -24,7 +25,6 @@ import {
   IdempotencyHeaders,
   ListWorkspacesQuery,
   RestartBody,
-  Workspace,
   WorkspaceAccepted,
   WorkspaceList,
   makeCreateWorkspaceBody,
@@ -68,7 +68,7 @@ export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps)
 
   app.get(
     '/v1/workspaces/:id',
-    { schema: { tags: ['workspaces'], params: IdParams, response: { 200: Workspace, ...errors } } },
+    { schema: { tags: ['workspaces'], params: IdParams, response: { 200: WorkspaceJson, ...errors } } },
     async (req) => toWorkspaceJson(await mustGet(deps, req.params.id)),
   );
 

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
-import { messageOf, requestAutoRestart, type IntentDeps } from '@dockyard/shared';
+import { messageOf, requestAutoRestart, type ActionDeps } from '@dockyard/shared';
 import type { DockerEvent, WorkspaceDocker } from '../docker/workspace-docker.ts';
 import { countAutoRestart, type WorkerMetrics } from '../metrics.ts';
 import { sleep } from './leader.ts';
 
-export interface WatcherDeps extends IntentDeps {
+export interface WatcherDeps extends ActionDeps {
   docker: WorkspaceDocker;
   redis: Redis;
   metrics: WorkerMetrics;

@@ -1,7 +1,7 @@
-import { adoptUnlabelled, existingWorkspaceIds, forgetUnlabelled, listUnlabelled, recordUnlabelled, type IntentDeps } from '@dockyard/shared';
+import { adoptUnlabelled, existingWorkspaceIds, forgetUnlabelled, listUnlabelled, recordUnlabelled, type ActionDeps } from '@dockyard/shared';
 import type { ManagedContainer } from '../docker/workspace-docker.ts';
 
-export interface OwnershipDeps extends IntentDeps {
+export interface OwnershipDeps extends ActionDeps {
   installationId: string;
   /** RECONCILE_ADOPT_UNLABELLED: adopt every unlabelled managed container this installation sees */
   adoptUnlabelled: boolean;

@@ -105,11 +105,17 @@ async function requeueLostJob(deps: ReconcilerDeps, row: WorkspaceRow): Promise<
       await freeAbandonedSlot(deps.pool, row.id, slot.jobId);
       return true;
     }
-    await existing.remove().catch(() => undefined);
+    try {
+      await existing.remove();
+    } catch (err) {
+      // a job BullMQ still holds (e.g. locked) cannot be replaced now; the next pass tries again
+      deps.log.warn({ workspaceId: row.id, jobId: slot.jobId, err: messageOf(err) }, 'could not remove an ended job to re-enqueue it; next pass retries');
+      return false;
+    }
   }
   const generation = Number(slot.jobId.slice(slot.jobId.lastIndexOf('.') + 1));
   const delayMs = row.next_restart_at ? Math.max(0, row.next_restart_at.getTime() - Date.now()) : 0;
-  await enqueueOrDefer(deps, { workspaceId: row.id, generation, kind: slot.action.kind, delayMs });
+  if (!(await enqueueOrDefer(deps, { workspaceId: row.id, generation, kind: slot.action.kind, delayMs }))) return false;
   deps.log.info({ workspaceId: row.id, jobId: slot.jobId, queue: catalog[slot.action.kind].queue }, 're-enqueued a job Redis had lost');
   return true;
 }

@@ -1,30 +1,15 @@
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 
-export interface VolumeFiles {
-  /** relative paths of regular files found */
-  files: Set<string>;
-  /** contents of the small files we asked for */
-  contents: Map<string, string>;
-}
-
-/** Read the tar stream Docker returns for GET /archive?path=/configs. */
-export async function readArchive(stream: NodeJS.ReadableStream, wanted: string[]): Promise<VolumeFiles> {
+/** The regular files in the tar stream Docker returns for GET /archive?path=/configs/. (paths relative to the volume root). */
+export async function listArchiveFiles(stream: NodeJS.ReadableStream): Promise<Set<string>> {
   const extract = tar.extract();
   const files = new Set<string>();
-  const contents = new Map<string, string>();
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, body, next) => {
       const rel = header.name.replace(/^[^/]+\/?/, ''); // strip the leading "configs/"
-      const chunks: Buffer[] = [];
-      body.on('data', (c: unknown) => {
-        if (wanted.includes(rel)) chunks.push(c as Buffer);
-      });
-      body.on('end', () => {
-        if (header.type === 'file' && rel) files.add(rel);
-        if (chunks.length) contents.set(rel, Buffer.concat(chunks).toString('utf8'));
-        next();
-      });
+      if (header.type === 'file' && rel) files.add(rel);
+      body.on('end', next);
       body.resume();
     });
     extract.on('finish', resolve);
@@ -32,7 +17,7 @@ export async function readArchive(stream: NodeJS.ReadableStream, wanted: string[
   });
   (stream as Readable).pipe(extract);
   await done;
-  return { files, contents };
+  return files;
 }
 
 export interface FileEntry {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Job } from 'bullmq';
-import type { Action, Fence, Logger, Queues, Transition, WorkspaceRow } from '@dockyard/shared';
+import type { Action, ActionKind, AttemptRecord, Fence, LifecycleJob, Logger, Queues, Transition, WorkspaceRow } from '@dockyard/shared';
 import type { WorkerConfig } from '../config.ts';
 import type { WorkspaceDocker } from '../docker/workspace-docker.ts';
 import type { WorkerMetrics } from '../metrics.ts';
@@ -15,9 +15,65 @@ export interface WorkerDeps {
   metrics: WorkerMetrics;
 }
 
+/** Every step of every job. The workspace's `step` column holds one of these while a job runs, `queued` while one waits, else null. */
+export type StepName =
+  | 'create-volume'
+  | 'seed'
+  | 'mark-provisioned'
+  | 'create-container'
+  | 'start'
+  | 'wait-running'
+  | 'stop-container'
+  | 'preflight'
+  | 'recover'
+  | 'remove-container'
+  | 'purge-volume';
+
+/** What steps hand to later steps, each field written by the step named beside it. */
+export interface StepState {
+  volumeCreated?: boolean; // create-volume
+  template?: string; // seed
+  seeded?: boolean; // seed
+  hasConfig?: boolean; // preflight
+  hasMarker?: boolean; // preflight
+  branch?: string; // recover
+  startedAt?: string; // wait-running
+  exitedEarly?: boolean; // wait-running
+  exitCode?: number | null; // wait-running
+  stopped?: boolean; // stop-container
+  containerRemoved?: boolean; // remove-container
+  volumePurged?: boolean; // purge-volume
+}
+
+/** The part of the state each job kind's steps write, so its `finish` reads nothing else. */
+export interface StateKeys {
+  provision: 'volumeCreated' | 'template' | 'seeded' | 'startedAt' | 'exitedEarly' | 'exitCode';
+  restart: 'stopped' | 'hasConfig' | 'hasMarker' | 'branch' | 'startedAt' | 'exitedEarly' | 'exitCode';
+  stop: 'stopped';
+  remove: 'containerRemoved' | 'volumePurged';
+}
+export type StateOf<K extends ActionKind> = Pick<StepState, StateKeys[K]>;
+
+/** The steps finished so far and their state; saved in the job's data so a retry resumes where it stopped. */
+export interface Checkpoint {
+  done: StepName[];
+  state: StepState;
+}
+
+/** A lifecycle job's data in BullMQ: the payload the API enqueued, plus what attempts wrote. */
+export interface JobData extends LifecycleJob {
+  checkpoint?: Checkpoint;
+  attempts?: AttemptRecord[];
+}
+export interface JobResult {
+  /** the status the job ended with, or `superseded` when a newer job took the workspace over */
+  outcome: string;
+}
+export type LifecycleJobRun = Job<JobData, JobResult, ActionKind>;
+
 /** Per-execution context handed to each step. */
 export interface JobContext extends WorkerDeps {
-  job: Job;
+  job: LifecycleJobRun;
   attempt: number;
   fence: Fence;
   workspace: WorkspaceRow;
@@ -25,17 +81,15 @@ export interface JobContext extends WorkerDeps {
   /** fenced status write + event row; throws FencedError when superseded */
   transition(t: Transition): Promise<void>;
   /** fenced `step` update; throws FencedError when superseded */
-  setStep(step: string | null): Promise<void>;
+  setStep(step: StepName | null): Promise<void>;
   /** an informational event row (from = to = current status) */
   note(message: string, cause: string): Promise<void>;
 }
 
-/** Values steps hand to later steps; saved in the job's data so a retry resumes where it stopped. */
-export type StepState = Record<string, string | boolean | number | null>;
-
-export interface Step {
-  name: string;
+/** A named step; `Gives` are the state fields it writes. */
+export interface Step<Gives extends keyof StepState = never> {
+  name: StepName;
   /** run again on a retry or re-run even when a previous attempt finished it (cheap, idempotent checks of the outside world) */
   rerun?: boolean;
-  run(ctx: JobContext, state: StepState): Promise<StepState | void>;
+  run(ctx: JobContext, state: Readonly<StepState>): Promise<Pick<StepState, Gives> | void>;
 }

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { insertDeadLetter, releaseRunSlot, withTransaction, writeTransition, type AttemptRecord } from '@dockyard/shared';
-import type { JobContext } from './context.ts';
+import { insertDeadLetter, withTransaction, writeTransition, type AttemptRecord } from '@dockyard/shared';
+import type { JobContext, StepName } from './context.ts';
 
 /**
  * A job that failed for good: the workspace becomes `failed` with last_error, a
  * dead letter is recorded in Postgres (the source of truth) and mirrored onto the
- * dead-letter queue so operators see it in the queue UI.
+ * dead-letter queue so operators see it in the queue UI. False when a newer job
+ * took the workspace over meanwhile (it owns the outcome; nothing is written).
  */
 export async function deadLetter(
   ctx: JobContext,
-  f: { error: string; step: string | null; attempts: AttemptRecord[]; permanent: boolean },
-): Promise<void> {
+  f: { error: string; where: string; step: StepName | null; attempts: AttemptRecord[]; permanent: boolean },
+): Promise<boolean> {
   const id = randomUUID();
   const lastError = f.permanent ? f.error : `${f.error} (after ${f.attempts.length} attempts)`;
   const letter = await withTransaction(ctx.pool, async (client) => {
@@ -18,12 +19,12 @@ export async function deadLetter(
       to: 'failed',
       cause: ctx.action.cause,
       attempt: ctx.attempt,
-      message: `failed at ${f.step ?? 'start'}: ${lastError}`,
+      message: `failed at ${f.where}: ${lastError}`,
       lastError,
       step: null,
     });
-    if (!ok) return undefined; // superseded meanwhile: the newer job owns the outcome
-    const row = await insertDeadLetter(client, {
+    if (!ok) return undefined;
+    return insertDeadLetter(client, {
       id,
       workspaceId: ctx.workspace.id,
       jobId: ctx.fence.jobId,
@@ -32,10 +33,8 @@ export async function deadLetter(
       step: f.step,
       attempts: f.attempts,
     });
-    await releaseRunSlot(client, ctx.fence);
-    return row;
   });
-  if (!letter) return;
+  if (!letter) return false;
   await ctx.queues.deadLetter
     .add(
       'dead-letter',
@@ -43,4 +42,5 @@ export async function deadLetter(
       { jobId: id, removeOnComplete: false, removeOnFail: false },
     )
     .catch((err) => ctx.log.warn({ err }, 'could not mirror the dead letter onto its queue; it is in Postgres'));
+  return true;
 }

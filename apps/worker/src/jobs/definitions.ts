@@ -1,27 +1,36 @@
 import type { ActionKind, Transition, WorkspaceStatus } from '@dockyard/shared';
-import type { Step, StepState } from './context.ts';
-import { createVolume } from './steps/volume.ts';
-import { markProvisioned, seed } from './steps/seed.ts';
+import type { StateKeys, StateOf, Step, StepState } from './context.ts';
+import { createVolume } from './steps/create-volume.ts';
+import { seed } from './steps/seed.ts';
+import { markProvisioned } from './steps/mark-provisioned.ts';
 import { preflight } from './steps/preflight.ts';
 import { recover } from './steps/recover.ts';
-import { createContainer, purgeVolume, removeContainer, startContainer, stopContainer, waitRunning } from './steps/container.ts';
+import { createContainer } from './steps/create-container.ts';
+import { startContainer } from './steps/start.ts';
+import { waitRunning } from './steps/wait-running.ts';
+import { stopContainer } from './steps/stop-container.ts';
+import { removeContainer } from './steps/remove-container.ts';
+import { purgeVolume } from './steps/purge-volume.ts';
+
+/** The transition that ends a job (its cause is the action's). */
+export type FinalTransition = Omit<Transition, 'cause'>;
 
 /**
  * Each lifecycle job as a short list of named steps: the status it enters, the
  * steps, and the transition that ends it.
  */
-export interface JobDefinition {
+export interface JobDefinition<K extends ActionKind> {
   /** status written when the job starts (unless the workspace is already in it) */
   enters?: WorkspaceStatus;
-  steps: Step[];
-  finish(state: StepState): Omit<Transition, 'cause'>;
+  steps: ReadonlyArray<Step<StateKeys[K]> | Step>;
+  finish(state: StateOf<K>): FinalTransition;
 }
 
 /** The container started and died at once: the job ends `offline` and auto-restart takes over. */
-const exitedEarly = (s: StepState): Omit<Transition, 'cause'> | undefined =>
+const exitedEarly = (s: Pick<StepState, 'exitedEarly' | 'exitCode'>): FinalTransition | undefined =>
   s.exitedEarly ? { to: 'offline', message: `container exited right after start (exit code ${s.exitCode})` } : undefined;
 
-export const jobDefinitions: Record<ActionKind, JobDefinition> = {
+export const jobDefinitions: { [K in ActionKind]: JobDefinition<K> } = {
   provision: {
     enters: 'provisioning',
     steps: [createVolume, seed, markProvisioned, createContainer, startContainer, waitRunning],

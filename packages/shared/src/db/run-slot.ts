@@ -1,5 +1,5 @@
 import type { Queryable } from './pool.ts';
-import type { Action } from '../catalog.ts';
+import type { Action } from '../actions.ts';
 import type { WorkspaceRow, WorkspaceStatus } from './workspaces.ts';
 import { insertEvent } from './events.ts';
 
@@ -17,18 +17,19 @@ export interface Fence {
 export type ClaimResult =
   | { kind: 'claimed'; action: Action; row: WorkspaceRow; tookOverFrom?: string }
   | { kind: 'busy'; runningJobId: string }
-  | { kind: 'stale'; reason: string };
+  /** the workspace moved on: a newer job holds or waits for it, or it is gone */
+  | { kind: 'superseded'; reason: string };
 
 /**
  * Try to take the run slot for jobId (caller holds the row lock via lockWorkspace).
  * A queued job may claim when nothing runs or the running lease expired; a job
  * already holding the slot (a retry, or a stalled job re-run) may re-claim once its
- * lease expired or when `ownRetry` says its previous attempt ended cleanly.
+ * lease expired (a failed attempt expires it at once).
  */
 export async function claimRunSlot(
   q: Queryable,
   row: WorkspaceRow,
-  p: { jobId: string; token: string; leaseMs: number; ownRetry: boolean },
+  p: { jobId: string; token: string; leaseMs: number },
 ): Promise<ClaimResult> {
   const leaseLive = row.lease_until !== null && row.lease_until.getTime() > Date.now();
   if (row.queued_job_id === p.jobId) {
@@ -44,7 +45,7 @@ export async function claimRunSlot(
     return { kind: 'claimed', action: claimed.running_action!, row: claimed, tookOverFrom: row.running_job_id ?? undefined };
   }
   if (row.running_job_id === p.jobId) {
-    if (leaseLive && !p.ownRetry) return { kind: 'busy', runningJobId: row.running_job_id };
+    if (leaseLive) return { kind: 'busy', runningJobId: row.running_job_id };
     const { rows } = await q.query<WorkspaceRow>(
       `update workspaces set running_token = $2::uuid,
               lease_until = now() + make_interval(secs => $3::float8 / 1000), updated_at = now()
@@ -54,7 +55,7 @@ export async function claimRunSlot(
     const claimed = rows[0]!;
     return { kind: 'claimed', action: claimed.running_action!, row: claimed };
   }
-  return { kind: 'stale', reason: `job ${p.jobId} no longer holds workspace ${row.id} (generation ${row.generation})` };
+  return { kind: 'superseded', reason: `job ${p.jobId} no longer holds workspace ${row.id} (generation ${row.generation})` };
 }
 
 /** Extend the lease; false when the slot was taken over (the job must stop). */

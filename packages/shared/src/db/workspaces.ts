@@ -1,9 +1,10 @@
 import type { Queryable } from './pool.ts';
-import type { Action } from '../catalog.ts';
+import type { Action } from '../actions.ts';
 
-export type WorkspaceStatus = 'provisioning' | 'online' | 'offline' | 'failed' | 'paused' | 'removed';
-export type DesiredState = 'running' | 'stopped' | 'removed';
-export const WORKSPACE_STATUSES: WorkspaceStatus[] = ['provisioning', 'online', 'offline', 'failed', 'paused', 'removed'];
+export const WORKSPACE_STATUSES = ['provisioning', 'online', 'offline', 'failed', 'paused', 'removed'] as const;
+export type WorkspaceStatus = (typeof WORKSPACE_STATUSES)[number];
+export const DESIRED_STATES = ['running', 'stopped', 'removed'] as const;
+export type DesiredState = (typeof DESIRED_STATES)[number];
 
 export interface WorkspaceRow {
   id: string;

@@ -1,11 +1,11 @@
 import type { Step } from '../context.ts';
-import { copyTemplate, templateFor, writeMarker } from './volume.ts';
+import { copyTemplate, templateFor, writeMarker } from './volume-content.ts';
 
 /**
  * Restart: heal an empty volume from the template, or re-apply the template when
  * asked; otherwise keep the user's config untouched. Names the branch it took.
  */
-export const recover: Step = {
+export const recover: Step<'branch'> = {
   name: 'recover',
   async run(ctx, state) {
     const applyTemplate = ctx.action.kind === 'restart' && ctx.action.applyTemplate;

@@ -1,7 +1,8 @@
 import { PermanentError, type RuntimeSpec } from '@dockyard/shared';
-import type { JobContext, Step } from '../context.ts';
+import type { JobContext } from '../context.ts';
 import { noTemplateError, readTemplateEntries, resolveTemplate, type Template } from '../../templates.ts';
 
+/** What a populated config volume holds. */
 export const CONFIG_FILE = 'config.yaml';
 export const MARKER_FILE = '.provisioned';
 
@@ -36,10 +37,5 @@ export async function writeMarker(ctx: JobContext, templateName: string): Promis
   ]);
 }
 
-export const createVolume: Step = {
-  name: 'create-volume',
-  async run(ctx) {
-    runtimeOf(ctx); // unknown runtime fails before anything is created
-    return { volumeCreated: await ctx.docker.ensureVolume(ctx.workspace.id) };
-  },
-};
+/** The regular files in the workspace's config volume. */
+export const volumeFiles = (ctx: JobContext) => ctx.docker.listVolumeFiles(ctx.workspace.id, runtimeOf(ctx).image);

@@ -1,20 +1,22 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { enqueueAction, mergeActions, type Action, type Queues } from './catalog.ts';
+import { enqueueAction, type Queues } from './catalog.ts';
+import { mergeActions, type Action, type ActionKind } from './actions.ts';
 import type { TimingEnv } from './config.ts';
 import { jobIdOf } from './names.ts';
 import { withTransaction } from './db/pool.ts';
-import { insertWorkspace, lockWorkspace, setQueuedAction, type DesiredState, type WorkspaceRow } from './db/workspaces.ts';
+import { getWorkspace, insertWorkspace, lockWorkspace, setQueuedAction, type DesiredState, type WorkspaceRow } from './db/workspaces.ts';
+import { markRemoved, resetCrashLoop } from './db/workspace-status.ts';
 import { insertEvent } from './db/events.ts';
 import { claimIdempotencyKey } from './db/idempotency-keys.ts';
 
 /**
- * Recording intent: every request is written to Postgres first (the source of truth),
+ * Recording an action: every request is written to Postgres first (the source of truth),
  * then its job is enqueued. A request arriving while another waits is merged into
  * the waiting one (coalesced) instead of queueing a third.
  */
-export interface IntentDeps {
+export interface ActionDeps {
   pool: pg.Pool;
   queues: Queues;
   timing: TimingEnv;
@@ -30,8 +32,13 @@ export type RequestResult =
 export const AUTO_PRIORITY = 5;
 export const BULK_PRIORITY = 10;
 
-const desiredStateOf = (a: Action): DesiredState =>
-  a.kind === 'stop' ? 'stopped' : a.kind === 'remove' ? 'removed' : 'running';
+/** What the workspace should be once the action has run (a table over the kinds: a new kind must decide). */
+export const desiredStateOf: Record<ActionKind, DesiredState> = {
+  provision: 'running',
+  restart: 'running',
+  stop: 'stopped',
+  remove: 'removed',
+};
 
 export interface PendingEnqueue {
   workspaceId: string;
@@ -60,16 +67,12 @@ export async function queueAction(
     generation,
     jobId,
     action,
-    desiredState: desiredStateOf(action),
+    desiredState: desiredStateOf[action.kind],
     step: row.running_job_id ? row.step : 'queued',
   });
   if (action.kind === 'remove' && row.status !== 'removed') {
     // The tombstone is immediate: from here on no job may move this workspace again.
-    const { rows } = await client.query<WorkspaceRow>(
-      `update workspaces set status = 'removed', updated_at = now() where id = $1::uuid returning *`,
-      [row.id],
-    );
-    workspace = rows[0]!;
+    workspace = await markRemoved(client, row.id);
     await insertEvent(client, { workspaceId: row.id, from: row.status, to: 'removed', cause: action.cause, jobId });
   }
   const pending = coalesced
@@ -79,7 +82,7 @@ export async function queueAction(
 }
 
 export async function requestAction(
-  deps: IntentDeps,
+  deps: ActionDeps,
   workspaceId: string,
   incoming: Action,
   opts: { priority?: number; delayMs?: number; resetCrashLoop?: boolean } = {},
@@ -89,10 +92,7 @@ export async function requestAction(
     const row = await lockWorkspace(client, workspaceId);
     if (!row) return { kind: 'not-found' };
     if (row.status === 'removed' && incoming.kind !== 'remove') return { kind: 'removed', workspace: row };
-    if (opts.resetCrashLoop) {
-      // an operator's restart clears the crash-loop history, so auto-restart resumes
-      await client.query(`update workspaces set restart_count = 0, crash_times = '{}', next_restart_at = null where id = $1::uuid`, [workspaceId]);
-    }
+    if (opts.resetCrashLoop) await resetCrashLoop(client, workspaceId);
     const queued = await queueAction(client, row, incoming);
     pending = queued.pending && { ...queued.pending, priority: opts.priority, delayMs: opts.delayMs };
     return { kind: 'accepted', workspace: queued.workspace, jobId: queued.jobId, coalesced: queued.coalesced };
@@ -104,7 +104,7 @@ export async function requestAction(
 export type CreateResult = { workspace: WorkspaceRow; jobId: string; created: boolean } | { conflict: string };
 
 export async function createWorkspace(
-  deps: IntentDeps,
+  deps: ActionDeps,
   req: { name: string; runtime: string; env: Record<string, string>; idempotencyKey?: string },
 ): Promise<CreateResult> {
   const id = randomUUID();
@@ -115,7 +115,7 @@ export async function createWorkspace(
       const existing = await claimIdempotencyKey(client, req.idempotencyKey, hash, id);
       if (existing) {
         if (existing.requestHash !== hash) return { conflict: 'Idempotency-Key was already used with a different request body' };
-        const row = (await client.query<WorkspaceRow>('select * from workspaces where id = $1::uuid', [existing.workspaceId])).rows[0]!;
+        const row = (await getWorkspace(client, existing.workspaceId))!;
         return { workspace: row, jobId: row.queued_job_id ?? row.running_job_id ?? jobIdOf(row.id, 1), created: false };
       }
     }
@@ -143,17 +143,19 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /**
  * Enqueue after commit. If Redis is unreachable the request is still recorded in
  * Postgres; the reconciler re-derives the job from the queued slot later.
+ * True when the job was enqueued, false when that was deferred to the reconciler.
  */
-export async function enqueueOrDefer(deps: IntentDeps, job: PendingEnqueue): Promise<void> {
+export async function enqueueOrDefer(deps: ActionDeps, job: PendingEnqueue): Promise<boolean> {
   try {
     // bounded: an API started while Redis is down must still answer (BullMQ would wait for it)
     await withTimeout(enqueueAction(deps.queues, deps.timing, job), ENQUEUE_TIMEOUT_MS, 'enqueue');
   } catch (err) {
     deps.log.warn({ err, workspaceId: job.workspaceId }, 'enqueue failed; the reconciler will re-enqueue from Postgres');
-    return;
+    return false;
   }
   if (job.replaced) {
     // The superseded job would be dropped as stale anyway; removing it keeps the queues tidy.
     await deps.queues[job.replaced.kind].remove(job.replaced.jobId).catch(() => undefined);
   }
+  return true;
 }

@@ -1,0 +1,15 @@
+import type pg from 'pg';
+import type { Redis } from 'ioredis';
+import type { Logger, Queues } from '@dockyard/shared';
+import type { ApiConfig } from './config.ts';
+
+/** What the API's routes need, built once by main.ts (or a test) and passed to buildApp. */
+export interface ApiDeps {
+  config: ApiConfig;
+  pool: pg.Pool;
+  queues: Queues;
+  /** a plain client for readiness probes and counters (BullMQ keeps its own) */
+  redis: Redis;
+  log: Logger;
+  timing: ApiConfig['timing'];
+}

@@ -1,0 +1,58 @@
+import type { RuntimeSpec } from '@dockyard/shared';
+import type { FileEntry } from './volume-files.ts';
+import type { DockerEvent } from './container-events.ts';
+
+export interface ContainerState {
+  running: boolean;
+  status: string;
+  exitCode: number;
+  health?: string;
+  startedAt: string;
+}
+
+export interface ManagedContainer {
+  id: string;
+  name: string;
+  workspaceId: string;
+  role: string | undefined;
+  running: boolean;
+  /** the installation label, undefined on objects an older Dockyard (or the system it replaces) made */
+  installation: string | undefined;
+}
+
+export interface ContainerSpec {
+  workspaceId: string;
+  runtime: RuntimeSpec;
+  env: Record<string, string>;
+}
+
+/**
+ * Everything Dockyard does to a Docker engine, behind one narrow interface (the seam
+ * another host or backend plugs into). Names are deterministic from the workspace id,
+ * every create is inspect-first and a 409 means "someone already did it". Only managed
+ * objects are touched, never another installation's.
+ */
+export interface WorkspaceDocker {
+  /** true when this call created the volume (so it is empty) */
+  ensureVolume(workspaceId: string): Promise<boolean>;
+  removeVolume(workspaceId: string): Promise<boolean>;
+  /** the regular files in the config volume, as paths relative to its root */
+  listVolumeFiles(workspaceId: string, image: string): Promise<Set<string>>;
+  writeVolume(workspaceId: string, image: string, entries: FileEntry[]): Promise<void>;
+  /** remove the workspace's volume helper container, if any (end of every job) */
+  releaseVolumeHelper(workspaceId: string): Promise<void>;
+  inspectContainer(workspaceId: string): Promise<ContainerState | undefined>;
+  /** create the container if missing; one left unlabelled by an older Dockyard is replaced (it is stopped by then) */
+  ensureContainer(spec: ContainerSpec): Promise<'created' | 'exists' | 'relabelled'>;
+  startContainer(workspaceId: string): Promise<void>;
+  /** true when it was running */
+  stopContainer(workspaceId: string, timeoutS: number): Promise<boolean>;
+  /** true when there was one to remove */
+  removeContainer(workspaceId: string): Promise<boolean>;
+  /** managed containers (managed label plus DOCKER_LABELS) of every installation; the caller sorts them by `installation` */
+  listManagedContainers(): Promise<ManagedContainer[]>;
+  /** remove a managed container by id (orphan clean-up); refuses one of another installation */
+  removeContainerById(id: string): Promise<void>;
+  /** container die/oom/health events of managed containers since a Docker timestamp ("seconds.nanos") */
+  containerEvents(since: string, signal: AbortSignal): Promise<AsyncIterable<DockerEvent>>;
+}

@@ -1,0 +1,68 @@
+import type Docker from 'dockerode';
+import { ROLE_LABEL, containerNameOf, volumeNameOf } from '@dockyard/shared';
+import { dockerCall, statusOf } from './errors.ts';
+import { inspectOrUndefined } from './inspect.ts';
+import type { DockerLabels } from './labels.ts';
+import { packArchive, listArchiveFiles, type FileEntry } from './volume-files.ts';
+
+export const CONFIGS_PATH = '/configs';
+
+const helperNameOf = (workspaceId: string) => `${containerNameOf(workspaceId)}-helper`;
+
+/**
+ * Files in and out of a config volume through a never-started container that mounts it.
+ * One per workspace, reused by every volume step of a job; the job removes it when it
+ * ends (`release`).
+ */
+export function makeVolumeHelper(docker: Docker, labels: DockerLabels) {
+  async function helper(workspaceId: string, image: string): Promise<Docker.Container> {
+    const name = helperNameOf(workspaceId);
+    const existing = await inspectOrUndefined(docker, name);
+    if (existing) {
+      labels.assertManaged('container', name, existing.Config.Labels);
+      return docker.getContainer(name);
+    }
+    try {
+      return await docker.createContainer({
+        name,
+        Image: image,
+        Cmd: ['true'],
+        Labels: labels.of(workspaceId, { [ROLE_LABEL]: 'volume-helper' }),
+        NetworkDisabled: true,
+        HostConfig: { Binds: [`${volumeNameOf(workspaceId)}:${CONFIGS_PATH}`], NetworkMode: 'none', RestartPolicy: { Name: 'no' } },
+      });
+    } catch (err) {
+      if (statusOf(err) === 409) return docker.getContainer(name); // created meanwhile
+      throw err;
+    }
+  }
+
+  async function remove(workspaceId: string): Promise<void> {
+    try {
+      await docker.getContainer(helperNameOf(workspaceId)).remove({ force: true });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+
+  return {
+    /** remove the helper (a volume still mounted by it cannot be removed); no Docker error classification */
+    remove,
+
+    release: (workspaceId: string) => dockerCall(`remove volume helper of ${workspaceId}`, () => remove(workspaceId)),
+
+    /** the regular files in the volume, as paths relative to its root */
+    listFiles(workspaceId: string, image: string): Promise<Set<string>> {
+      return dockerCall(`read volume ${volumeNameOf(workspaceId)}`, async () =>
+        listArchiveFiles(await (await helper(workspaceId, image)).getArchive({ path: `${CONFIGS_PATH}/.` })),
+      );
+    },
+
+    async write(workspaceId: string, image: string, entries: FileEntry[]): Promise<void> {
+      const archive = await packArchive(entries);
+      await dockerCall(`write volume ${volumeNameOf(workspaceId)}`, async () =>
+        (await helper(workspaceId, image)).putArchive(archive, { path: CONFIGS_PATH }),
+      );
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { DelayedError, UnrecoverableError } from 'bullmq';
+import { LifecycleJob, claimRunSlot, lockWorkspace, withTransaction, type ClaimResult, type Fence, type Logger } from '@dockyard/shared';
+import type { LifecycleJobRun, WorkerDeps } from './context.ts';
+
+/** How long a job waits before asking again while another job holds its workspace. */
+const BUSY_RETRY_MS = 500;
+
+/** One execution of a job: who it is, which attempt, and the fence its writes carry. */
+export interface JobRun {
+  job: LifecycleJobRun;
+  workspaceId: string;
+  attempt: number;
+  fence: Fence;
+  log: Logger;
+  startedAt: number;
+}
+
+/** Parse the payload (a bad one can never succeed: UnrecoverableError) and name this execution. */
+export function beginRun(deps: WorkerDeps, job: LifecycleJobRun): JobRun {
+  const parsed = LifecycleJob.safeParse(job.data);
+  if (!parsed.success) throw new UnrecoverableError(`bad job payload: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  const { workspaceId } = parsed.data;
+  const attempt = job.attemptsMade + 1;
+  return {
+    job,
+    workspaceId,
+    attempt,
+    fence: { workspaceId, jobId: job.id!, token: randomUUID() },
+    log: deps.log.child({ jobId: job.id, workspaceId, job: job.name, attempt }),
+    startedAt: Date.now(),
+  };
+}
+
+/** Take the workspace's run slot, in a row-locked transaction. */
+export function claimWorkspace(deps: WorkerDeps, run: JobRun): Promise<ClaimResult> {
+  return withTransaction(deps.pool, async (client): Promise<ClaimResult> => {
+    const row = await lockWorkspace(client, run.workspaceId);
+    if (!row) return { kind: 'superseded', reason: 'workspace does not exist' };
+    return claimRunSlot(client, row, { jobId: run.fence.jobId, token: run.fence.token, leaseMs: deps.config.timing.LEASE_MS });
+  });
+}
+
+/** Another job holds the workspace: ask again shortly, without using an attempt. */
+export async function waitWhileBusy(run: JobRun, runningJobId: string, token: string | undefined): Promise<never> {
+  run.log.debug({ runningJobId }, 'workspace busy: waiting');
+  await run.job.moveToDelayed(Date.now() + BUSY_RETRY_MS, token);
+  throw new DelayedError();
+}
+
+/** Renew the lease while `fn` runs (a third of its length apart). */
+export async function holdingLease<T>(deps: WorkerDeps, run: JobRun, renew: () => Promise<boolean>, fn: () => Promise<T>): Promise<T> {
+  const heartbeat = setInterval(() => {
+    renew()
+      .then((held) => held || run.log.warn('lease lost: another job took over this workspace'))
+      .catch((err) => run.log.warn({ err }, 'lease renewal failed'));
+  }, Math.max(100, Math.floor(deps.config.timing.LEASE_MS / 3)));
+  heartbeat.unref();
+  try {
+    return await fn();
+  } finally {
+    clearInterval(heartbeat);
+  }
+}

@@ -1,0 +1,40 @@
+import type { Queryable } from './pool.ts';
+import type { WorkspaceRow } from './workspaces.ts';
+
+/**
+ * Status writes made while a request is recorded (the caller holds the row lock), as opposed
+ * to a job's fenced transitions (run-slot.ts). Each returns the row as written.
+ */
+
+/** The tombstone: from here on no job may move this workspace again. */
+export async function markRemoved(q: Queryable, id: string): Promise<WorkspaceRow> {
+  const { rows } = await q.query<WorkspaceRow>(`update workspaces set status = 'removed', updated_at = now() where id = $1::uuid returning *`, [id]);
+  return rows[0]!;
+}
+
+/** An operator's restart clears the crash-loop history, so auto-restart resumes. */
+export async function resetCrashLoop(q: Queryable, id: string): Promise<void> {
+  await q.query(`update workspaces set restart_count = 0, crash_times = '{}', next_restart_at = null where id = $1::uuid`, [id]);
+}
+
+/** The container died: offline, one more crash counted, the next restart due after `delayMs`. */
+export async function markOffline(q: Queryable, id: string, p: { restartCount: number; crashes: Date[]; delayMs: number }): Promise<WorkspaceRow> {
+  const { rows } = await q.query<WorkspaceRow>(
+    `update workspaces set status = 'offline', restart_count = $2::int, crash_times = $3::timestamptz[],
+            next_restart_at = now() + make_interval(secs => $4::float8 / 1000), updated_at = now()
+      where id = $1::uuid returning *`,
+    [id, p.restartCount, p.crashes, p.delayMs],
+  );
+  return rows[0]!;
+}
+
+/** Too many crashes: failed, and auto-restart stops until an operator restarts it. */
+export async function markCrashLoopFailed(q: Queryable, id: string, p: { lastError: string; crashes: Date[] }): Promise<WorkspaceRow> {
+  const { rows } = await q.query<WorkspaceRow>(
+    `update workspaces set status = 'failed', last_error = $2, crash_times = $3::timestamptz[], next_restart_at = null,
+            step = null, updated_at = now()
+      where id = $1::uuid returning *`,
+    [id, p.lastError, p.crashes],
+  );
+  return rows[0]!;
+}
