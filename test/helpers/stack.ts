@@ -14,7 +14,8 @@ import { buildApp } from '../../apps/api/src/app.ts';
 import { loadConfig as loadApiConfig } from '../../apps/api/src/config.ts';
 import { loadConfig as loadWorkerConfig } from '../../apps/worker/src/config.ts';
 import { startWorker } from '../../apps/worker/src/worker-app.ts';
-import { databaseUrl, RUN_LABEL, templateDbName, testEnv } from './env.ts';
+import { RUN_LABEL, testEnv } from './env.ts';
+import { cloneTemplateDatabase } from './database.ts';
 import { makeFixtureDir } from './fixtures.ts';
 import { waitFor } from './wait.ts';
 import { dockerFor, removeLabelled } from './docker.ts';
@@ -79,19 +80,9 @@ export async function startStack(
   const t = testEnv();
   const id = `${process.pid}${dbCounter++}${randomBytes(3).toString('hex')}`;
   const dbName = `dockyard_t_${t.runId}_${id}`;
-  const admin = new pg.Client({ connectionString: t.adminDatabaseUrl });
-  await admin.connect();
-  await admin.query(`create database ${dbName} template ${templateDbName(t.runId)}`);
-  await admin.end();
-  // A clone of the template would share its installation id; each stack is an installation of its own.
-  const fresh = new pg.Client({ connectionString: databaseUrl(t.adminDatabaseUrl, dbName) });
-  await fresh.connect();
-  const installationId = (await fresh.query<{ id: string }>('update installation set id = gen_random_uuid() returning id::text')).rows[0]!.id;
-  await fresh.end();
-
+  const { url: directDatabaseUrl, installationId } = await cloneTemplateDatabase(t, dbName);
   const fixtures = makeFixtureDir(t.image);
   const token = randomBytes(24).toString('hex');
-  const directDatabaseUrl = databaseUrl(t.adminDatabaseUrl, dbName);
   const env: Record<string, string> = {
     DATABASE_URL: opts.mapDatabaseUrl ? opts.mapDatabaseUrl(directDatabaseUrl) : directDatabaseUrl,
     REDIS_URL: t.redisUrl,
