@@ -76,7 +76,7 @@ describe('the watcher resumes from the last event it saw', () => {
     const a = stack.spawnWorker({ WORKER_ROLES: 'jobs,watcher' });
     const { workspace } = await stack.create('busybox', 'missed');
     const ws = await stack.waitForStatus(workspace.id, 'online', 60_000);
-    await waitFor('the watcher to store its position', async () => (await stack.redisGet(`${stack.env.QUEUE_PREFIX}:watcher:since`)) ?? undefined);
+    await waitFor('the watcher to store its position', async () => (await stack.redisGet(`${stack.env.QUEUE_PREFIX}:watcher:since:local`)) ?? undefined);
     // the provision job writes online a moment before it frees the workspace: let it finish
     await waitFor('the run slot to be free', async () => {
       const { rows } = await stack.pool.query('select running_job_id from workspaces where id = $1', [ws.id]);

@@ -27,7 +27,7 @@ describe('GET /metrics: Prometheus text, with the job metrics of worker processe
 
   it('lists queue depth per queue and state, workspaces per status, DLQ size, request latency and Node process metrics', async () => {
     const m = await scrape();
-    for (const queue of ['provision', 'restart', 'stop', 'remove', 'dead-letter']) {
+    for (const queue of ['provision@local', 'restart@local', 'stop@local', 'remove@local', 'dead-letter']) {
       for (const state of ['waiting', 'active', 'delayed', 'failed', 'completed']) {
         expect(hasSample(m, 'dockyard_queue_jobs', { queue, state }), `${queue}/${state}`).toBe(true);
       }

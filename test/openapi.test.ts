@@ -47,9 +47,18 @@ describe('GET /openapi.json and /docs', () => {
         .map((m) => `${m} ${path.replace(/(.)\/$/, '$1')}`),
     );
     for (const route of CONTRACT_ROUTES) expect(listed, route).toContain(route);
-    // the additions the README names: the operator page and the installation routes (issue 14)
+    // the additions the README names: the operator page, the installation routes (issue 14), the hosts
     expect(listed.filter((r) => !CONTRACT_ROUTES.includes(r)).sort()).toEqual(
-      ['get /admin/workspaces', 'get /v1/installation', 'post /v1/installation/adopt'].sort(),
+      [
+        'get /admin/workspaces',
+        'get /v1/installation',
+        'post /v1/installation/adopt',
+        // the fleet (issue 9)
+        'get /v1/hosts',
+        'get /v1/hosts/{name}',
+        'post /v1/hosts/{name}/cordon',
+        'post /v1/hosts/{name}/uncordon',
+      ].sort(),
     );
   });
 

@@ -87,10 +87,10 @@ describe.skipIf(!existsSync(CHROMIUM))('operator UI in a real browser (headless 
     const page = await context.newPage();
     const res = await page.goto(`${stack.url}/admin/queues`);
     expect(res?.status()).toBe(200);
-    for (const queue of ['provision', 'restart', 'stop', 'remove', 'dead-letter']) {
+    for (const queue of ['provision@local', 'restart@local', 'stop@local', 'remove@local', 'dead-letter']) {
       await page.getByRole('link', { name: new RegExp(`^${queue}`) }).first().waitFor({ timeout: 15_000 });
     }
-    await page.goto(`${stack.url}/admin/queues/queue/provision?status=completed`);
+    await page.goto(`${stack.url}/admin/queues/queue/${encodeURIComponent('provision@local')}?status=completed`);
     await page.getByText(`${online.id}.1`).first().waitFor({ timeout: 15_000 });
     await page.screenshot({ path: join(SHOTS, 'queue-ui.png'), fullPage: true });
 
@@ -104,12 +104,12 @@ describe.skipIf(!existsSync(CHROMIUM))('operator UI in a real browser (headless 
     const put = (path: string) => context.request.put(`${stack.url}/admin/queues/api/queues/${path}`);
     expect((await put('dead-letter/clean/waiting')).status()).toBe(405);
     expect((await put('dead-letter/retry/failed')).status()).toBe(405);
-    expect((await put('provision/clean/failed')).status()).toBe(200);
+    expect((await put(`${encodeURIComponent('provision@local')}/clean/failed`)).status()).toBe(200);
     const queues = await (await context.request.get(`${stack.url}/admin/queues/api/queues`)).json();
     const byName = Object.fromEntries(queues.queues.map((q: any) => [q.name, q]));
     expect(byName['dead-letter'].readOnlyMode).toBe(true);
-    expect(byName.provision.readOnlyMode).toBe(false);
-    expect(byName.provision.allowRetries).toBe(true);
+    expect(byName['provision@local'].readOnlyMode).toBe(false);
+    expect(byName['provision@local'].allowRetries).toBe(true);
   });
 
   it('shows the workspaces page with status, step, errors and links to events and jobs', async () => {
@@ -140,7 +140,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator UI in a real browser (headless 
     // the row's job, opened in the queue UI
     await page.goto(`${stack.url}/admin/workspaces`);
     await onlineRow.getByRole('link', { name: 'job' }).click();
-    await page.waitForURL(new RegExp(`/admin/queues/queue/provision/${online.id.replace(/-/g, '\\-')}\\.1$`));
+    await page.waitForURL(new RegExp(`/admin/queues/queue/provision(@|%40)local/${online.id.replace(/-/g, '\\-')}\\.1$`));
     await page.getByText(`${online.id}.1`).first().waitFor({ timeout: 15_000 });
     await page.close();
 

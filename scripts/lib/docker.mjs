@@ -52,7 +52,7 @@ async function startDockerd(stateDir, adopt) {
   const previous = readPid(p.pidFile);
   if (previous && isAlive(previous) && (await pingEngine(host))) {
     say(`reusing dockerd already running (pid ${previous}, ${host})${adopt ? '' : '; it will be left running'}`);
-    return { host, stop: adopt ? () => stopDockerd(previous, p) : async () => {} };
+    return { host, pid: previous, stop: adopt ? () => stopDockerd(previous, p) : async () => {} };
   }
   if (!isRoot()) throw new Error('no Docker engine found, and starting one needs root: set DOCKER_HOST or start Docker');
 
@@ -77,7 +77,15 @@ async function startDockerd(stateDir, adopt) {
     await stop();
     throw new Error(`dockerd did not start; see ${p.logFile}`, { cause: err });
   }
-  return { host, stop };
+  return { host, pid, stop };
+}
+
+/**
+ * A project-local dockerd of its own in `stateDir` (socket, data-root, exec-root, pidfile,
+ * `--bridge=none`), e.g. one per local fleet host; `stop` stops it (and only it) by PID.
+ */
+export function startLocalDockerd(stateDir) {
+  return startDockerd(stateDir, true);
 }
 
 /** Resolve the Docker engine; returns { host, stop }. */

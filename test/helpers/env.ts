@@ -30,3 +30,18 @@ export function databaseUrl(adminUrl: string, db: string): string {
   u.pathname = `/${db}`;
   return u.toString();
 }
+
+/** Short production-shaped timings so the suite runs fast. */
+export const FAST_TIMING = {
+  RETRY_ATTEMPTS: '3',
+  RETRY_BASE_DELAY_MS: '200',
+  PROVISION_TIMEOUT_MS: '15000',
+  LEASE_MS: '3000',
+  JOB_LOCK_MS: '3000',
+  STALLED_INTERVAL_MS: '1500',
+  STOP_TIMEOUT_S: '2',
+  SHUTDOWN_TIMEOUT_MS: '5000',
+  LEADER_TTL_MS: '1500',
+  RATE_LIMIT_PER_MINUTE: '0', // the suite polls hard; test/api.rate-limit.test.ts sets its own
+  RECONCILE_INTERVAL_MS: '600000',
+};

@@ -9,12 +9,13 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
-import { makePool, makeQueues, producerRedisConnection, redisConnection, type Logger, type Queues } from '@dockyard/shared';
+import { makePool, makeQueues, producerRedisConnection, redisConnection, type LifecycleQueues, type Logger, type Queues } from '@dockyard/shared';
 import { buildApp } from '../../apps/api/src/app.ts';
 import { loadConfig as loadApiConfig } from '../../apps/api/src/config.ts';
 import { loadConfig as loadWorkerConfig } from '../../apps/worker/src/config.ts';
 import { startWorker } from '../../apps/worker/src/worker-app.ts';
-import { RUN_LABEL, testEnv } from './env.ts';
+import { FAST_TIMING, RUN_LABEL, testEnv } from './env.ts';
+
 import { cloneTemplateDatabase } from './database.ts';
 import { makeFixtureDir } from './fixtures.ts';
 import { waitFor } from './wait.ts';
@@ -23,20 +24,6 @@ import { dockerFor, removeLabelled } from './docker.ts';
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const STACK_LABEL = 'dockyard.test-stack';
 
-/** Short production-shaped timings so the suite runs fast. */
-export const FAST_TIMING = {
-  RETRY_ATTEMPTS: '3',
-  RETRY_BASE_DELAY_MS: '200',
-  PROVISION_TIMEOUT_MS: '15000',
-  LEASE_MS: '3000',
-  JOB_LOCK_MS: '3000',
-  STALLED_INTERVAL_MS: '1500',
-  STOP_TIMEOUT_S: '2',
-  SHUTDOWN_TIMEOUT_MS: '5000',
-  LEADER_TTL_MS: '1500',
-  RATE_LIMIT_PER_MINUTE: '0', // the suite polls hard; test/api.rate-limit.test.ts sets its own
-  RECONCILE_INTERVAL_MS: '600000',
-};
 
 export interface Stack {
   id: string;
@@ -49,7 +36,8 @@ export interface Stack {
   runtimesFile: string;
   pool: pg.Pool;
   docker: Docker;
-  queues: Queues;
+  /** the lifecycle queues of host `local` (the stack's default worker's host) */
+  queues: LifecycleQueues & { deadLetter: Queues['deadLetter'] };
   logLines: string[];
   request(method: string, path: string, opts?: { body?: unknown; raw?: string; headers?: Record<string, string>; token?: string | null; timeoutMs?: number }): Promise<{ status: number; body: any; headers: Headers }>;
   create(runtime?: string, name?: string): Promise<any>;
@@ -73,6 +61,8 @@ export async function startStack(
   opts: {
     worker?: boolean;
     env?: Record<string, string>;
+    /** know host `local` from the start (default true); a fleet test registers its own hosts */
+    localHost?: boolean;
     /** rewrite the stack's DATABASE_URL (API pool, workers), e.g. through a fault-injecting proxy; `stack.pool` stays direct */
     mapDatabaseUrl?: (url: string) => string;
   } = {},
@@ -80,7 +70,7 @@ export async function startStack(
   const t = testEnv();
   const id = `${process.pid}${dbCounter++}${randomBytes(3).toString('hex')}`;
   const dbName = `dockyard_t_${t.runId}_${id}`;
-  const { url: directDatabaseUrl, installationId } = await cloneTemplateDatabase(t, dbName);
+  const { url: directDatabaseUrl, installationId } = await cloneTemplateDatabase(t, dbName, { localHost: opts.localHost ?? true });
   const fixtures = makeFixtureDir(t.image);
   const token = randomBytes(24).toString('hex');
   const env: Record<string, string> = {
@@ -121,10 +111,11 @@ export async function startStack(
 
   const pool = makePool(directDatabaseUrl); // the test's own view of the database, never through a fault proxy
   const docker = dockerFor(t.dockerHost);
-  const queues = makeQueues(redisConnection(env.REDIS_URL!), env.QUEUE_PREFIX!);
+  const queueSet = makeQueues(redisConnection(env.REDIS_URL!), env.QUEUE_PREFIX!);
+  const queues = { ...queueSet.of('local'), deadLetter: queueSet.deadLetter };
   // a Redis outage is a test scenario: connection errors go to the log, not the console
-  for (const q of [...Object.values(apiQueues), ...Object.values(queues)]) {
-    if (typeof q === 'object') q.on('error', (err) => log.debug({ err }, 'queue connection error'));
+  for (const q of [apiQueues.deadLetter, ...Object.values(apiQueues.of('local')), ...Object.values(queues)]) {
+    q.on('error', (err) => log.debug({ err }, 'queue connection error'));
   }
   const workers: Array<{ close(): Promise<void> }> = [];
   const children: ChildProcess[] = [];
@@ -232,7 +223,7 @@ export async function startStack(
       const helpers = running.length ? [] : await docker.listContainers({ all: true, filters: { label: [`${STACK_LABEL}=${id}`, 'dockyard.role=volume-helper'] } });
       await app.close();
       await apiQueues.close();
-      await queues.close();
+      await queueSet.close();
       redis.disconnect();
       await apiPool.end();
       await pool.end();

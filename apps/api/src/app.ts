@@ -14,6 +14,7 @@ import { registerAdmin } from './admin/register-admin.ts';
 import { registerAutoRestartRoutes } from './routes/auto-restart.ts';
 import { registerRateLimit } from './rate-limit.ts';
 import { registerInstallationRoutes } from './routes/installation.ts';
+import { registerHostRoutes } from './routes/hosts.ts';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -50,6 +51,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   registerDeadLetterRoutes(app, deps);
   registerAutoRestartRoutes(app, deps);
   registerInstallationRoutes(app, deps);
+  registerHostRoutes(app, deps);
   await registerAdmin(app, deps);
   return app;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ConnectionEnv, TimingEnv, parseEnv, loadRuntimesFile, toConnectionConfig, type ConnectionConfig, type RuntimesManifest } from '@dockyard/shared';
+import { ConnectionEnv, PlacementEnv, TimingEnv, parseEnv, loadRuntimesFile, toConnectionConfig, type ConnectionConfig, type PlacementStrategy, type RuntimesManifest } from '@dockyard/shared';
 
-const ApiEnv = ConnectionEnv.extend(TimingEnv.shape).extend({
+const ApiEnv = ConnectionEnv.extend(TimingEnv.shape).extend(PlacementEnv.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   API_TOKEN: z.string().min(32, 'must be at least 32 characters'),
@@ -17,6 +17,7 @@ export interface ApiConfig extends ConnectionConfig {
   runtimes: RuntimesManifest;
   /** requests a minute one client (IP) may make; 0 = no limit */
   rateLimitPerMinute: number;
+  placement: PlacementStrategy;
 }
 
 /** Validate the API's environment once, at start. Throws ConfigError naming the variable at fault. */
@@ -30,5 +31,6 @@ export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
     timing: parseEnv(TimingEnv, env),
     runtimes: loadRuntimesFile(e.RUNTIMES_FILE),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    placement: e.PLACEMENT,
   };
 }

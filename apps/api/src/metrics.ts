@@ -14,6 +14,7 @@ import {
   renderStoredMetrics,
 } from '@dockyard/shared';
 import type { ApiDeps } from './deps.ts';
+import { fleetQueues } from './fleet-queues.ts';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 
@@ -26,7 +27,6 @@ export function registerMetrics(app: FastifyInstance, deps: ApiDeps) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const store = makeMetricsStore(async () => deps.redis, deps.config.queuePrefix);
-  const queues = [...ACTION_KINDS.map((k) => [catalog[k].queue, deps.queues[k]] as const), [DEAD_LETTER_QUEUE, deps.queues.deadLetter] as const];
   const failed = (source: string) => (err: unknown) => deps.log.warn({ err, source }, 'metrics collection failed');
 
   const requestDuration = new Histogram({
@@ -39,17 +39,22 @@ export function registerMetrics(app: FastifyInstance, deps: ApiDeps) {
 
   new Gauge({
     name: 'dockyard_queue_jobs',
-    help: 'Jobs in each Dockyard queue, by state (the dead-letter queue included)',
-    labelNames: ['queue', 'state'],
+    help: 'Jobs in each Dockyard queue (one per job kind and host, and the dead-letter queue), by state',
+    labelNames: ['queue', 'host', 'state'],
     registers: [registry],
     async collect() {
       this.reset();
-      await Promise.all(
-        queues.map(async ([name, queue]) => {
-          const counts = await queue.getJobCounts(...JOB_STATES);
-          for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
-        }),
-      ).catch(failed('queues'));
+      try {
+        const queues = await fleetQueues(deps);
+        await Promise.all(
+          queues.map(async ({ name, host, queue }) => {
+            const counts = await queue.getJobCounts(...JOB_STATES);
+            for (const state of JOB_STATES) this.set({ queue: name, host: host ?? '', state }, counts[state] ?? 0);
+          }),
+        );
+      } catch (err) {
+        failed('queues')(err);
+      }
     },
   });
 

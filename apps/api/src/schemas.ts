@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RuntimeName, WorkspaceEventJson, WorkspaceJson } from '@dockyard/shared';
+import { HostName, RuntimeName, WorkspaceEventJson, WorkspaceJson } from '@dockyard/shared';
 
 /** Request and response schemas: they validate requests and generate /openapi.json. */
 // The workspace and event JSON are declared once, in shared, next to the functions that build them.
@@ -27,12 +27,15 @@ export function makeCreateWorkspaceBody(runtimeNames: string[]) {
       message: `unknown runtime; known runtimes: ${runtimeNames.join(', ') || '(none)'}`,
     }),
     env: EnvVars.optional(),
+    /** pin the workspace to this host (it waits if the host has no room) */
+    host: HostName.optional(),
   });
 }
 
 export const ListWorkspacesQuery = z.object({
   status: WorkspaceStatus.optional(),
   runtime: RuntimeName.optional(),
+  host: HostName.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });

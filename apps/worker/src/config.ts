@@ -2,6 +2,8 @@ import { z } from 'zod';
 import {
   ConfigError,
   ConnectionEnv,
+  HostName,
+  PlacementEnv,
   RuntimeEnv,
   TimingEnv,
   checkTemplatesDir,
@@ -9,12 +11,17 @@ import {
   parseEnv,
   toConnectionConfig,
   type ConnectionConfig,
+  type PlacementStrategy,
   type RuntimesManifest,
 } from '@dockyard/shared';
 
 const WorkerEnv = ConnectionEnv.extend(TimingEnv.shape)
   .extend(RuntimeEnv.shape)
+  .extend(PlacementEnv.shape)
   .extend({
+    HOST_NAME: HostName.default('local'),
+    HOST_CAPACITY: z.coerce.number().int().min(1).default(100),
+    HOST_LABELS: z.string().default(''),
     DOCKER_HOST: z
       .string()
       .regex(/^(unix|tcp|http):\/\//, 'must be unix:///path/to/socket or tcp://host:port')
@@ -51,6 +58,9 @@ export interface WorkerConfig extends ConnectionConfig {
   removeOrphans: boolean;
   /** adopt managed containers that carry no installation label (an older Dockyard's) */
   adoptUnlabelled: boolean;
+  /** the one Docker host this worker serves (its engine is DOCKER_HOST) */
+  host: { name: string; capacity: number; labels: Record<string, string> };
+  placement: PlacementStrategy;
 }
 
 /** Validate the worker's environment once, at start. Throws ConfigError naming the variable at fault. */
@@ -63,7 +73,7 @@ export function loadConfig(env: Record<string, string | undefined>): WorkerConfi
     templatesDir: checkTemplatesDir(e.TEMPLATES_DIR),
     dockerHost: e.DOCKER_HOST,
     network: e.WORKSPACE_NETWORK,
-    extraLabels: parseLabels(e.DOCKER_LABELS),
+    extraLabels: parseLabels('DOCKER_LABELS', e.DOCKER_LABELS),
     dockerTimeoutMs: e.DOCKER_TIMEOUT_MS,
     concurrency: e.WORKER_CONCURRENCY,
     stopTimeoutS: e.STOP_TIMEOUT_S,
@@ -71,14 +81,16 @@ export function loadConfig(env: Record<string, string | undefined>): WorkerConfi
     roles: e.WORKER_ROLES,
     removeOrphans: e.RECONCILE_REMOVE_ORPHANS,
     adoptUnlabelled: e.RECONCILE_ADOPT_UNLABELLED,
+    host: { name: e.HOST_NAME, capacity: e.HOST_CAPACITY, labels: parseLabels('HOST_LABELS', e.HOST_LABELS) },
+    placement: e.PLACEMENT,
   };
 }
 
-function parseLabels(text: string): Record<string, string> {
+function parseLabels(variable: string, text: string): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
     const eq = part.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`DOCKER_LABELS: "${part}" is not key=value`);
+    if (eq <= 0) throw new ConfigError(`${variable}: "${part}" is not key=value`);
     labels[part.slice(0, eq)] = part.slice(eq + 1);
   }
   return labels;

@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq';
-import { ACTION_KINDS, catalog, redisConnection, type ActionKind } from '@dockyard/shared';
+import { ACTION_KINDS, redisConnection, type ActionKind } from '@dockyard/shared';
 import type { JobData, JobResult, WorkerDeps } from './jobs/context.ts';
 import { makeProcessor } from './jobs/processor.ts';
 
@@ -7,13 +7,15 @@ import { makeProcessor } from './jobs/processor.ts';
 export function startLifecycleWorkers(deps: WorkerDeps): Array<Worker<JobData, JobResult, ActionKind>> {
   const processor = makeProcessor(deps);
   const { timing } = deps.config;
-  // Pace restarts cluster-wide so a mass restart never floods the Docker daemon.
-  void deps.queues.restart
+  const host = deps.config.host.name;
+  const queues = deps.queues.of(host);
+  // Pace restarts per host, across its workers, so a mass restart never floods its Docker daemon.
+  void queues.restart
     .setGlobalConcurrency(timing.RESTART_CONCURRENCY)
-    .then(() => deps.queues.restart.setGlobalRateLimit(timing.RESTART_RATE_PER_SEC, 1000))
+    .then(() => queues.restart.setGlobalRateLimit(timing.RESTART_RATE_PER_SEC, 1000))
     .catch((err) => deps.log.warn({ err }, 'could not set the restart queue limits'));
   return ACTION_KINDS.map((kind) => {
-    const worker = new Worker<JobData, JobResult, ActionKind>(catalog[kind].queue, processor, {
+    const worker = new Worker<JobData, JobResult, ActionKind>(queues[kind].name, processor, {
       connection: redisConnection(deps.config.redisUrl),
       prefix: deps.config.queuePrefix,
       concurrency: deps.config.concurrency,

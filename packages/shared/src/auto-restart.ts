@@ -40,13 +40,15 @@ function ignoreReason(row: WorkspaceRow): string | undefined {
 export async function requestAutoRestart(
   deps: ActionDeps,
   workspaceId: string,
-  report: { cause: string; detail?: string; at?: Date },
+  /** `host`: the host whose engine saw the death; a workspace placed elsewhere now is none of its business */
+  report: { cause: string; detail?: string; at?: Date; host?: string },
 ): Promise<AutoRestartResult> {
   const t = deps.timing;
   let pending: PendingEnqueue | undefined;
   const result = await withTransaction(deps.pool, async (client): Promise<AutoRestartResult> => {
     const row = await lockWorkspace(client, workspaceId);
     if (!row) return { kind: 'not-found' };
+    if (report.host && row.host !== report.host) return { kind: 'ignored', reason: `the workspace is placed on ${row.host ?? 'no host'}, not ${report.host}` };
     const reason = ignoreReason(row);
     if (reason) return { kind: 'ignored', reason };
     if (report.at && row.running_since && report.at.getTime() < row.running_since.getTime()) {

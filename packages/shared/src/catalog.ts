@@ -11,13 +11,13 @@ export const LifecycleJob = z.object({
 });
 export type LifecycleJob = z.infer<typeof LifecycleJob>;
 
-/** The queue catalog: the API enqueues through it, the worker consumes through it. */
+/** The job catalog: the API enqueues through it, the worker consumes through it (one queue per kind and host). */
 export const catalog = {
-  provision: { queue: 'provision', schema: LifecycleJob },
-  restart: { queue: 'restart', schema: LifecycleJob },
-  stop: { queue: 'stop', schema: LifecycleJob },
-  remove: { queue: 'remove', schema: LifecycleJob },
-} as const satisfies Record<ActionKind, { queue: string; schema: typeof LifecycleJob }>;
+  provision: { schema: LifecycleJob },
+  restart: { schema: LifecycleJob },
+  stop: { schema: LifecycleJob },
+  remove: { schema: LifecycleJob },
+} as const satisfies Record<ActionKind, { schema: typeof LifecycleJob }>;
 
 export const DEAD_LETTER_QUEUE = 'dead-letter';
 export const ACTION_KINDS = Object.keys(catalog) as ActionKind[];
@@ -41,7 +41,19 @@ export function jobOptionsFor(
   };
 }
 
-export type Queues = Record<ActionKind, Queue> & { deadLetter: Queue; close(): Promise<void> };
+/** A lifecycle queue per host and kind: a host's workers consume only its own. */
+export const queueNameOf = (kind: ActionKind, host: string): string => `${kind}@${host}`;
+
+export type LifecycleQueues = Record<ActionKind, Queue>;
+
+export interface Queues {
+  /** the lifecycle queues of one host (made on first use, then kept) */
+  of(host: string): LifecycleQueues;
+  /** the hosts whose queues were made so far */
+  hosts(): string[];
+  deadLetter: Queue;
+  close(): Promise<void>;
+}
 
 export function makeQueues(connection: ConnectionOptions, prefix: string, onError?: (err: Error) => void): Queues {
   const make = (name: string) => {
@@ -50,13 +62,21 @@ export function makeQueues(connection: ConnectionOptions, prefix: string, onErro
     if (onError) queue.on('error', onError);
     return queue;
   };
-  const lifecycle = Object.fromEntries(ACTION_KINDS.map((k) => [k, make(catalog[k].queue)])) as Record<ActionKind, Queue>;
+  const byHost = new Map<string, LifecycleQueues>();
   const deadLetter = make(DEAD_LETTER_QUEUE);
   return {
-    ...lifecycle,
+    of(host) {
+      let queues = byHost.get(host);
+      if (!queues) {
+        queues = Object.fromEntries(ACTION_KINDS.map((k) => [k, make(queueNameOf(k, host))])) as LifecycleQueues;
+        byHost.set(host, queues);
+      }
+      return queues;
+    },
+    hosts: () => [...byHost.keys()],
     deadLetter,
     async close() {
-      await Promise.all([...Object.values(lifecycle), deadLetter].map((q) => q.close()));
+      await Promise.all([...[...byHost.values()].flatMap((q) => Object.values(q)), deadLetter].map((q) => q.close()));
     },
   };
 }
@@ -65,9 +85,9 @@ export function makeQueues(connection: ConnectionOptions, prefix: string, onErro
 export async function enqueueAction(
   queues: Queues,
   timing: TimingEnv,
-  job: { workspaceId: string; generation: number; kind: ActionKind; priority?: number; delayMs?: number },
+  job: { workspaceId: string; host: string; generation: number; kind: ActionKind; priority?: number; delayMs?: number },
 ): Promise<string> {
   const opts = jobOptionsFor(timing, job.workspaceId, job.generation, job.priority, job.delayMs);
-  await queues[job.kind].add(job.kind, { workspaceId: job.workspaceId, generation: job.generation }, opts);
+  await queues.of(job.host)[job.kind].add(job.kind, { workspaceId: job.workspaceId, generation: job.generation }, opts);
   return opts.jobId!;
 }

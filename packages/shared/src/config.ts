@@ -41,6 +41,13 @@ export const TimingEnv = z.object({
   LEADER_TTL_MS: int(15_000, 300),
   RESTART_RATE_PER_SEC: int(5, 1),
   RESTART_CONCURRENCY: int(10, 1),
+  // the fleet: how often a host's workers report that they are alive
+  HOST_HEARTBEAT_MS: int(5_000, 100),
+});
+
+/** Where a new workspace goes: the emptiest fitting host (`spread`) or the fullest with room (`binpack`). */
+export const PlacementEnv = z.object({
+  PLACEMENT: z.enum(['spread', 'binpack']).default('spread'),
 });
 
 export const RuntimeEnv = z.object({

@@ -12,3 +12,6 @@ export const jobIdOf = (workspaceId: string, generation: number): string => `${w
 /** Which installation made a Docker object (its id is in Postgres, table `installation`). */
 export const INSTALLATION_LABEL = 'dockyard.installation';
 export const ROLE_LABEL = 'dockyard.role';
+
+/** The generation a job id was made for. */
+export const generationOf = (jobId: string): number => Number(jobId.slice(jobId.lastIndexOf('.') + 1));

@@ -7,7 +7,8 @@ import type { TimingEnv } from './config.ts';
 import { jobIdOf } from './names.ts';
 import { withTransaction } from './db/pool.ts';
 import { getWorkspace, insertWorkspace, lockWorkspace, setQueuedAction, type DesiredState, type WorkspaceRow } from './db/workspaces.ts';
-import { markRemoved, resetCrashLoop } from './db/workspace-status.ts';
+import { markRemoved, resetCrashLoop, settleUnplaced } from './db/workspace-status.ts';
+import { placeOn, type PlacementRequest } from './placement.ts';
 import { insertEvent } from './db/events.ts';
 import { claimIdempotencyKey } from './db/idempotency-keys.ts';
 
@@ -42,6 +43,8 @@ export const desiredStateOf: Record<ActionKind, DesiredState> = {
 
 export interface PendingEnqueue {
   workspaceId: string;
+  /** the workspace's host; null while it waits for one (nothing to enqueue yet) */
+  host: string | null;
   generation: number;
   kind: Action['kind'];
   priority?: number;
@@ -63,12 +66,18 @@ export async function queueAction(
   const coalesced = queued !== undefined && action.kind === queued.kind;
   const generation = coalesced ? row.generation : row.generation + 1;
   const jobId = coalesced ? row.queued_job_id! : jobIdOf(row.id, generation);
+  if (row.host === null && (action.kind === 'stop' || action.kind === 'remove')) {
+    // placed nowhere yet, so nothing exists on any engine: the action is done at once
+    const workspace = await settleUnplaced(client, row.id, { generation, status: action.kind === 'stop' ? 'paused' : 'removed', desiredState: desiredStateOf[action.kind] });
+    await insertEvent(client, { workspaceId: row.id, from: row.status, to: workspace.status, cause: action.cause, jobId, message: 'never placed on a host: nothing to do on Docker' });
+    return { workspace, jobId, coalesced: false };
+  }
   let workspace = await setQueuedAction(client, row.id, {
     generation,
     jobId,
     action,
     desiredState: desiredStateOf[action.kind],
-    step: row.running_job_id ? row.step : 'queued',
+    step: row.running_job_id ? row.step : row.host === null ? 'unscheduled' : 'queued',
   });
   if (action.kind === 'remove' && row.status !== 'removed') {
     // The tombstone is immediate: from here on no job may move this workspace again.
@@ -77,7 +86,7 @@ export async function queueAction(
   }
   const pending = coalesced
     ? undefined
-    : { workspaceId: row.id, generation, kind: action.kind, replaced: queued ? { jobId: row.queued_job_id!, kind: queued.kind } : undefined };
+    : { workspaceId: row.id, host: row.host, generation, kind: action.kind, replaced: queued ? { jobId: row.queued_job_id!, kind: queued.kind } : undefined };
   return { workspace, jobId, coalesced, pending };
 }
 
@@ -105,13 +114,13 @@ export type CreateResult = { workspace: WorkspaceRow; jobId: string; created: bo
 
 export async function createWorkspace(
   deps: ActionDeps,
-  req: { name: string; runtime: string; env: Record<string, string>; idempotencyKey?: string },
+  req: { name: string; runtime: string; env: Record<string, string>; idempotencyKey?: string; placement: PlacementRequest },
 ): Promise<CreateResult> {
   const id = randomUUID();
   const action: Action = { kind: 'provision', cause: 'api: create' };
   const result = await withTransaction(deps.pool, async (client): Promise<CreateResult> => {
     if (req.idempotencyKey) {
-      const hash = createHash('sha256').update(JSON.stringify([req.name, req.runtime, req.env])).digest('hex');
+      const hash = createHash('sha256').update(JSON.stringify([req.name, req.runtime, req.env, req.placement.pinned ?? null])).digest('hex');
       const existing = await claimIdempotencyKey(client, req.idempotencyKey, hash, id);
       if (existing) {
         if (existing.requestHash !== hash) return { conflict: 'Idempotency-Key was already used with a different request body' };
@@ -120,12 +129,15 @@ export async function createWorkspace(
       }
     }
     const jobId = jobIdOf(id, 1);
-    const row = await insertWorkspace(client, { id, name: req.name, runtime: req.runtime, env: req.env, queuedJobId: jobId, queuedAction: action });
-    await insertEvent(client, { workspaceId: id, from: null, to: 'provisioning', cause: action.cause, jobId });
+    const placed = await placeOn(client, req.placement);
+    const host = 'host' in placed ? placed.host : null;
+    const row = await insertWorkspace(client, { id, name: req.name, runtime: req.runtime, env: req.env, host, queuedJobId: jobId, queuedAction: action });
+    const message = 'waiting' in placed ? placed.waiting : `placed on ${placed.host}`;
+    await insertEvent(client, { workspaceId: id, from: null, to: 'provisioning', cause: action.cause, jobId, message });
     return { workspace: row, jobId, created: true };
   });
   if ('workspace' in result && result.created) {
-    await enqueueOrDefer(deps, { workspaceId: id, generation: 1, kind: 'provision' });
+    await enqueueOrDefer(deps, { workspaceId: id, host: result.workspace.host, generation: 1, kind: 'provision' });
   }
   return result;
 }
@@ -146,16 +158,18 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * True when the job was enqueued, false when that was deferred to the reconciler.
  */
 export async function enqueueOrDefer(deps: ActionDeps, job: PendingEnqueue): Promise<boolean> {
+  if (job.host === null) return false; // placement enqueues it once a host takes it
+  const routed = { ...job, host: job.host };
   try {
     // bounded: an API started while Redis is down must still answer (BullMQ would wait for it)
-    await withTimeout(enqueueAction(deps.queues, deps.timing, job), ENQUEUE_TIMEOUT_MS, 'enqueue');
+    await withTimeout(enqueueAction(deps.queues, deps.timing, routed), ENQUEUE_TIMEOUT_MS, 'enqueue');
   } catch (err) {
     deps.log.warn({ err, workspaceId: job.workspaceId }, 'enqueue failed; the reconciler will re-enqueue from Postgres');
     return false;
   }
   if (job.replaced) {
     // The superseded job would be dropped as stale anyway; removing it keeps the queues tidy.
-    await deps.queues[job.replaced.kind].remove(job.replaced.jobId).catch(() => undefined);
+    await deps.queues.of(routed.host)[job.replaced.kind].remove(job.replaced.jobId).catch(() => undefined);
   }
   return true;
 }

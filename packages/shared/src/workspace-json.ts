@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { containerNameOf, volumeNameOf } from './names.ts';
 import { DESIRED_STATES, WORKSPACE_STATUSES, type WorkspaceRow } from './db/workspaces.ts';
 import type { WorkspaceEventRow } from './db/events.ts';
+import { HOST_STATES, type HostWithUsage } from './db/hosts.ts';
 
 /** The contract's workspace JSON: the API's responses and /openapi.json (component `Workspace`). */
 export const WorkspaceJson = z
@@ -9,6 +10,8 @@ export const WorkspaceJson = z
     id: z.uuid(),
     name: z.string(),
     runtime: z.string(),
+    /** the Docker host it is placed on; null while it waits for one */
+    host: z.string().nullable(),
     status: z.enum(WORKSPACE_STATUSES),
     desiredState: z.enum(DESIRED_STATES),
     step: z.string().nullable(),
@@ -41,6 +44,7 @@ export function toWorkspaceJson(row: WorkspaceRow): WorkspaceJson {
     id: row.id,
     name: row.name,
     runtime: row.runtime,
+    host: row.host,
     status: row.status,
     desiredState: row.desired_state,
     step: row.step,
@@ -64,5 +68,31 @@ export function toEventJson(e: WorkspaceEventRow): WorkspaceEventJson {
     jobId: e.job_id,
     attempt: e.attempt,
     message: e.message,
+  };
+}
+
+/** A Docker host of the fleet, as the API lists it. */
+export const HostJson = z
+  .object({
+    name: z.string(),
+    state: z.enum(HOST_STATES),
+    capacity: z.number().int(),
+    used: z.number().int(),
+    labels: z.record(z.string(), z.string()),
+    lastHeartbeat: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Host' });
+export type HostJson = z.infer<typeof HostJson>;
+
+export function toHostJson(h: HostWithUsage): HostJson {
+  return {
+    name: h.name,
+    state: h.state,
+    capacity: h.capacity,
+    used: h.used,
+    labels: h.labels,
+    lastHeartbeat: h.last_heartbeat?.toISOString() ?? null,
+    createdAt: h.created_at.toISOString(),
   };
 }

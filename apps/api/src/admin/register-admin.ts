@@ -16,6 +16,7 @@ import {
   listWorkspaces,
 } from '@dockyard/shared';
 import type { ApiDeps } from '../deps.ts';
+import { queuesOfHost } from '../fleet-queues.ts';
 import { queueUiJobUrl, registerQueueBoard } from './queue-board.ts';
 import { renderListPage } from './workspace-list-page.ts';
 import { renderDetailPage } from './workspace-detail-page.ts';
@@ -43,9 +44,8 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
  * (bull-board) and the server-rendered workspaces table with its per-workspace page.
  */
 export async function registerAdmin(app: FastifyInstance, deps: ApiDeps) {
-  await registerQueueBoard(app, deps.queues);
+  await registerQueueBoard(app, deps);
   const hidden = { schema: { hide: true } };
-  const queueOfKind = [...ACTION_KINDS.map((k) => [catalog[k].queue, deps.queues[k]] as const), [DEAD_LETTER_QUEUE, deps.queues.deadLetter] as const];
 
   app.get('/admin', hidden, async (_req, reply) => reply.redirect('/admin/workspaces'));
 
@@ -84,7 +84,8 @@ export async function registerAdmin(app: FastifyInstance, deps: ApiDeps) {
     const ws = await getWorkspace(deps.pool, id);
     if (!ws) throw new ApiError('NOT_FOUND', `workspace ${id} not found`);
     const jobId = asked ?? ws.running_job_id ?? ws.queued_job_id ?? jobIdOf(ws.id, ws.generation);
-    for (const [name, queue] of queueOfKind) {
+    const queues = ws.host ? queuesOfHost(deps, ws.host) : [];
+    for (const { name, queue } of [...queues, { name: deps.queues.deadLetter.name, queue: deps.queues.deadLetter }]) {
       const job = await queue.getJob(jobId);
       if (job && (job.data as { workspaceId?: string }).workspaceId === id) return reply.redirect(queueUiJobUrl(name, jobId));
     }

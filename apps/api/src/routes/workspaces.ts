@@ -5,6 +5,7 @@ import {
   createWorkspace,
   cursorPosition,
   pageOf,
+  getHost,
   getWorkspace,
   listEvents,
   listWorkspaces,
@@ -40,11 +41,15 @@ export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps)
     '/v1/workspaces',
     { schema: { tags: ['workspaces'], body: CreateBody, headers: IdempotencyHeaders, response: { 202: WorkspaceAccepted, ...errors } } },
     async (req, reply) => {
+      if (req.body.host && !(await getHost(deps.pool, req.body.host))) {
+        throw new ApiError('VALIDATION_FAILED', `unknown host ${req.body.host}: no worker has registered it (GET /v1/hosts lists the hosts)`);
+      }
       const result = await createWorkspace(deps, {
         name: req.body.name,
         runtime: req.body.runtime,
         env: req.body.env ?? {},
         idempotencyKey: req.headers['idempotency-key'],
+        placement: { strategy: deps.config.placement, hostLabels: deps.config.runtimes.runtimes[req.body.runtime]?.hostLabels, pinned: req.body.host },
       });
       if ('conflict' in result) throw new ApiError('CONFLICT', result.conflict);
       return reply.code(202).send({ workspace: toWorkspaceJson(result.workspace), jobId: result.jobId });
@@ -58,6 +63,7 @@ export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps)
       const rows = await listWorkspaces(deps.pool, {
         status: req.query.status as never,
         runtime: req.query.runtime,
+        host: req.query.host,
         limit: req.query.limit + 1,
         after: cursorPosition(req.query.cursor),
       });

@@ -10,6 +10,8 @@ export interface WatcherDeps extends ActionDeps {
   metrics: WorkerMetrics;
   prefix: string;
   installationId: string;
+  /** the host whose engine this watcher follows */
+  host: string;
 }
 
 const RECONNECT_MAX_MS = 10_000;
@@ -32,7 +34,7 @@ const toSince = (timeNano: number) => `${Math.floor(timeNano / 1e9)}.${String(Ma
  * seen (kept in Redis, so a new leader resumes too) and misses nothing.
  */
 export async function watchContainerEvents(deps: WatcherDeps, signal: AbortSignal): Promise<void> {
-  const sinceKey = `${deps.prefix}:watcher:since`;
+  const sinceKey = `${deps.prefix}:watcher:since:${deps.host}`;
   let since = await deps.redis.get(sinceKey);
   if (!since) {
     since = toSince(Date.now() * 1e6);
@@ -73,7 +75,7 @@ async function handleEvent(deps: WatcherDeps, event: DockerEvent): Promise<void>
     log.debug('container started again since this event; ignored');
     return;
   }
-  const result = await requestAutoRestart(deps, event.workspaceId!, what);
+  const result = await requestAutoRestart(deps, event.workspaceId!, { ...what, host: deps.host });
   countAutoRestart(deps.metrics, result, 'docker-events');
   if (result.kind === 'accepted') {
     log.info({ jobId: result.jobId, delayMs: result.delayMs, coalesced: result.coalesced }, 'auto-restart requested');

@@ -1,20 +1,25 @@
 import {
-  catalog,
   enqueueOrDefer,
+  generationOf,
+  queueNameOf,
   freeAbandonedSlot,
   listReconcilable,
   messageOf,
   requestAction,
   requestAutoRestart,
   type Action,
+  type PlaceWaitingDeps,
   type WorkspaceRow,
 } from '@dockyard/shared';
 import type { WorkspaceDocker } from '../docker/workspace-docker.ts';
 import { countAutoRestart, type WorkerMetrics } from '../metrics.ts';
 import { sleep } from './leader.ts';
 import { sortByOwner, type OwnershipDeps } from './ownership.ts';
+import { placeWaitingNow } from './host-presence.ts';
 
-export interface ReconcilerDeps extends OwnershipDeps {
+/** The reconciler of one host: its workspaces in Postgres against its engine's containers. */
+export interface ReconcilerDeps extends OwnershipDeps, PlaceWaitingDeps {
+  host: string;
   docker: WorkspaceDocker;
   metrics: WorkerMetrics;
   removeOrphans: boolean;
@@ -25,6 +30,7 @@ export async function runReconciler(deps: ReconcilerDeps, signal: AbortSignal): 
   deps.log.info({ intervalMs: deps.timing.RECONCILE_INTERVAL_MS }, 'reconciler started');
   while (!signal.aborted) {
     try {
+      await placeWaitingNow(deps);
       const report = await reconcileOnce(deps);
       if (Object.values(report).some((n) => n > 0)) deps.log.info(report, 'reconciler repaired drift');
       deps.log.debug(report, 'reconcile pass done');
@@ -48,7 +54,7 @@ export interface ReconcileReport {
 }
 
 export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
-  const rows = await listReconcilable(deps.pool);
+  const rows = await listReconcilable(deps.pool, deps.host);
   const { own: containers, reported, adopted } = await sortByOwner(deps, await deps.docker.listManagedContainers());
   const report: ReconcileReport = { requeued: 0, restarted: 0, stuck: 0, orphans: 0, orphansRemoved: 0, unlabelled: reported, adopted };
   const byWorkspace = new Map(containers.filter((c) => !c.role).map((c) => [c.workspaceId, c]));
@@ -96,7 +102,7 @@ async function requeueLostJob(deps: ReconcilerDeps, row: WorkspaceRow): Promise<
       ? { jobId: row.running_job_id, action: row.running_action! }
       : undefined;
   if (!slot) return false;
-  const existing = await deps.queues[slot.action.kind].getJob(slot.jobId);
+  const existing = await deps.queues.of(deps.host)[slot.action.kind].getJob(slot.jobId);
   if (existing) {
     const state = await existing.getState();
     if (state !== 'failed' && state !== 'completed') return false;
@@ -113,9 +119,9 @@ async function requeueLostJob(deps: ReconcilerDeps, row: WorkspaceRow): Promise<
       return false;
     }
   }
-  const generation = Number(slot.jobId.slice(slot.jobId.lastIndexOf('.') + 1));
   const delayMs = row.next_restart_at ? Math.max(0, row.next_restart_at.getTime() - Date.now()) : 0;
-  if (!(await enqueueOrDefer(deps, { workspaceId: row.id, generation, kind: slot.action.kind, delayMs }))) return false;
-  deps.log.info({ workspaceId: row.id, jobId: slot.jobId, queue: catalog[slot.action.kind].queue }, 're-enqueued a job Redis had lost');
+  const pending = { workspaceId: row.id, host: deps.host, generation: generationOf(slot.jobId), kind: slot.action.kind, delayMs };
+  if (!(await enqueueOrDefer(deps, pending))) return false;
+  deps.log.info({ workspaceId: row.id, jobId: slot.jobId, queue: queueNameOf(slot.action.kind, deps.host) }, 're-enqueued a job Redis had lost');
   return true;
 }

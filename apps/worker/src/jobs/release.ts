@@ -26,7 +26,7 @@ export async function releaseWorkspace(deps: WorkerDeps, run: JobRun, outcome: A
 async function releaseAndWakeNext(deps: WorkerDeps, run: JobRun): Promise<void> {
   const next = await releaseRunSlot(deps.pool, run.fence);
   if (!next.queuedJobId || !next.queuedKind) return;
-  const waiting = await deps.queues[next.queuedKind].getJob(next.queuedJobId);
+  const waiting = await deps.queues.of(deps.config.host.name)[next.queuedKind].getJob(next.queuedJobId);
   if (waiting && (await waiting.isDelayed())) await waiting.promote().catch(() => undefined);
 }
 

@@ -1,5 +1,5 @@
 import type { Queryable } from './pool.ts';
-import type { WorkspaceRow } from './workspaces.ts';
+import type { DesiredState, WorkspaceRow, WorkspaceStatus } from './workspaces.ts';
 
 /**
  * Status writes made while a request is recorded (the caller holds the row lock), as opposed
@@ -35,6 +35,21 @@ export async function markCrashLoopFailed(q: Queryable, id: string, p: { lastErr
             step = null, updated_at = now()
       where id = $1::uuid returning *`,
     [id, p.lastError, p.crashes],
+  );
+  return rows[0]!;
+}
+
+/** A stop or remove of a workspace placed on no host: nothing exists on Docker, so it is done at once. */
+export async function settleUnplaced(
+  q: Queryable,
+  id: string,
+  p: { generation: number; status: WorkspaceStatus; desiredState: DesiredState },
+): Promise<WorkspaceRow> {
+  const { rows } = await q.query<WorkspaceRow>(
+    `update workspaces set generation = $2::int, status = $3::workspace_status, desired_state = $4::desired_state,
+            queued_job_id = null, queued_action = null, step = null, updated_at = now()
+      where id = $1::uuid returning *`,
+    [id, p.generation, p.status, p.desiredState],
   );
   return rows[0]!;
 }

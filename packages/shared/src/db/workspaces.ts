@@ -27,20 +27,23 @@ export interface WorkspaceRow {
   lease_until: Date | null;
   crash_times: Date[];
   running_since: Date | null;
+  /** the host it is placed on; null while it waits for one */
+  host: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 export async function insertWorkspace(
   q: Queryable,
-  ws: { id: string; name: string; runtime: string; env: Record<string, string>; queuedJobId: string; queuedAction: Action },
+  ws: { id: string; name: string; runtime: string; env: Record<string, string>; host: string | null; queuedJobId: string; queuedAction: Action },
 ): Promise<WorkspaceRow> {
   const { rows } = await q.query<WorkspaceRow>(
     `insert into workspaces (id, name, runtime, env, status, desired_state, generation, step,
-                             queued_job_id, queued_action, provision_started_at)
-     values ($1::uuid, $2, $3, $4::jsonb, 'provisioning', 'running', 1, 'queued', $5, $6::jsonb, now())
+                             queued_job_id, queued_action, provision_started_at, host)
+     values ($1::uuid, $2, $3, $4::jsonb, 'provisioning', 'running', 1,
+             case when $7::text is null then 'unscheduled' else 'queued' end, $5, $6::jsonb, now(), $7)
      returning *`,
-    [ws.id, ws.name, ws.runtime, JSON.stringify(ws.env), ws.queuedJobId, JSON.stringify(ws.queuedAction)],
+    [ws.id, ws.name, ws.runtime, JSON.stringify(ws.env), ws.queuedJobId, JSON.stringify(ws.queuedAction), ws.host],
   );
   return rows[0]!;
 }
@@ -59,6 +62,7 @@ export async function lockWorkspace(q: Queryable, id: string): Promise<Workspace
 export interface WorkspaceFilter {
   status?: WorkspaceStatus;
   runtime?: string;
+  host?: string;
   limit: number;
   /** keyset cursor: created_at (as Postgres text, full precision) and id of the last row seen */
   after?: { createdAt: string; id: string };
@@ -74,9 +78,10 @@ export async function listWorkspaces(
       where ($1::workspace_status is null or status = $1::workspace_status)
         and ($2::text is null or runtime = $2::text)
         and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4::uuid))
+        and ($6::text is null or host = $6::text)
       order by created_at desc, id desc
       limit $5::int`,
-    [f.status ?? null, f.runtime ?? null, f.after?.createdAt ?? null, f.after?.id ?? null, f.limit],
+    [f.status ?? null, f.runtime ?? null, f.after?.createdAt ?? null, f.after?.id ?? null, f.limit, f.host ?? null],
   );
   return rows;
 }
@@ -105,9 +110,10 @@ export async function countByStatus(q: Queryable): Promise<Record<string, number
 }
 
 /** Workspaces the reconciler looks at: every live one, and removed ones that still have a job. */
-export async function listReconcilable(q: Queryable): Promise<WorkspaceRow[]> {
+export async function listReconcilable(q: Queryable, host: string): Promise<WorkspaceRow[]> {
   const { rows } = await q.query<WorkspaceRow>(
-    `select * from workspaces where status <> 'removed' or queued_job_id is not null or running_job_id is not null`,
+    `select * from workspaces where host = $1 and (status <> 'removed' or queued_job_id is not null or running_job_id is not null)`,
+    [host],
   );
   return rows;
 }
@@ -127,4 +133,9 @@ export async function findWorkspaceIds(
     [f.runtime ?? null, f.status ?? null, f.ids ?? null],
   );
   return rows.map((r) => r.id);
+}
+
+/** The `step` of a workspace whose action waits (e.g. `queued` once it was placed). */
+export async function setQueuedStep(q: Queryable, id: string, step: string): Promise<void> {
+  await q.query('update workspaces set step = $2, updated_at = now() where id = $1::uuid and running_job_id is null', [id, step]);
 }

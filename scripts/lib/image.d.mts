@@ -1,0 +1,2 @@
+export const RUNTIME_IMAGE: string;
+export function ensureRuntimeImage(dockerHost: string, repoDir: string): Promise<string>;

@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { startLocalDockerd, type LocalEngine } from '../../scripts/lib/docker.mjs';
+import { ensureRuntimeImage } from '../../scripts/lib/image.mjs';
+import { REPO } from './stack.ts';
+import { dockerFor, removeLabelled } from './docker.ts';
+import { RUN_LABEL } from './env.ts';
+
+export interface HostEngine extends LocalEngine {
+  name: string;
+}
+
+/**
+ * Extra local Docker engines, one per fleet host (own socket, data-root, exec-root, pidfile,
+ * `--bridge=none`; the host's name is in its data-root path), each with the runtime image.
+ * Their state lives under .dockyard/test/hosts/<name>, so a later run reuses the image.
+ */
+export async function startHostEngines(names: string[]): Promise<HostEngine[]> {
+  return Promise.all(
+    names.map(async (name) => {
+      const engine = await startLocalDockerd(join(REPO, '.dockyard', 'test', 'hosts', name));
+      await ensureRuntimeImage(engine.host, REPO);
+      return { ...engine, name };
+    }),
+  );
+}
+
+/** Remove this run's objects from the engines, then stop them (each by its own PID). */
+export async function stopHostEngines(engines: HostEngine[]): Promise<void> {
+  await Promise.all(
+    engines.map(async (e) => {
+      await removeLabelled(dockerFor(e.host), `${RUN_LABEL}=${process.env.DOCKYARD_TEST_RUN_ID}`).catch(() => undefined);
+      await e.stop();
+    }),
+  );
+}
