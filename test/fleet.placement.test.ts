@@ -10,7 +10,7 @@ const HOSTS = ['host-1', 'host-2', 'host-3'];
 describe('fleet placement over three engines', () => {
   let engines: HostEngine[] = [];
   beforeAll(async () => {
-    engines = await startHostEngines(HOSTS);
+    engines = await startHostEngines(HOSTS, 'placement');
   }, 180_000);
   afterAll(async () => {
     await stopHostEngines(engines);

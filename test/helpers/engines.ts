@@ -12,16 +12,17 @@ export interface HostEngine extends LocalEngine {
 /**
  * Extra local Docker engines, one per fleet host (own socket, data-root, exec-root, pidfile,
  * `--bridge=none`; the host's name is in its data-root path), each with the runtime image.
- * Their state lives under .dockyard/test/hosts/<name>, so a later run reuses the image.
+ * Their state lives under .dockyard/test/hosts/<group>-<name>, so a later run reuses the image.
  */
-export async function startHostEngines(names: string[]): Promise<HostEngine[]> {
-  return Promise.all(
-    names.map(async (name) => {
-      const engine = await startLocalDockerd(join(REPO, '.dockyard', 'test', 'hosts', name));
-      await ensureRuntimeImage(engine.host, REPO);
-      return { ...engine, name };
-    }),
-  );
+export async function startHostEngines(names: string[], group: string): Promise<HostEngine[]> {
+  return Promise.all(names.map((name) => startHostEngine(name, group)));
+}
+
+/** One host's engine; `group` keeps the engines of test files that run at once apart (`<group>-<name>`). */
+export async function startHostEngine(name: string, group: string): Promise<HostEngine> {
+  const engine = await startLocalDockerd(join(REPO, '.dockyard', 'test', 'hosts', `${group}-${name}`));
+  await ensureRuntimeImage(engine.host, REPO);
+  return { ...engine, name };
 }
 
 /** Remove this run's objects from the engines, then stop them (each by its own PID). */

@@ -39,6 +39,11 @@ const WorkerEnv = ConnectionEnv.extend(TimingEnv.shape)
       .pipe(z.array(z.enum(['jobs', 'watcher', 'reconciler'])).min(1, 'name at least one of jobs, watcher, reconciler')),
     RECONCILE_REMOVE_ORPHANS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     RECONCILE_ADOPT_UNLABELLED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    RESCHEDULE_ON_HOST_LOSS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  })
+  .refine((e) => e.HOST_FENCE_AFTER_MS < e.HOST_LOST_AFTER_MS, {
+    path: ['HOST_FENCE_AFTER_MS'],
+    message: 'must be shorter than HOST_LOST_AFTER_MS: a cut-off host must stop its containers before others start copies',
   });
 
 export interface WorkerConfig extends ConnectionConfig {
@@ -61,6 +66,7 @@ export interface WorkerConfig extends ConnectionConfig {
   /** the one Docker host this worker serves (its engine is DOCKER_HOST) */
   host: { name: string; capacity: number; labels: Record<string, string> };
   placement: PlacementStrategy;
+  rescheduleOnHostLoss: boolean;
 }
 
 /** Validate the worker's environment once, at start. Throws ConfigError naming the variable at fault. */
@@ -83,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined>): WorkerConfi
     adoptUnlabelled: e.RECONCILE_ADOPT_UNLABELLED,
     host: { name: e.HOST_NAME, capacity: e.HOST_CAPACITY, labels: parseLabels('HOST_LABELS', e.HOST_LABELS) },
     placement: e.PLACEMENT,
+    rescheduleOnHostLoss: e.RESCHEDULE_ON_HOST_LOSS,
   };
 }
 

@@ -9,6 +9,8 @@ import { runAsLeader } from './control/leader.ts';
 import { watchContainerEvents } from './control/events-watcher.ts';
 import { runReconciler } from './control/reconciler.ts';
 import { joinFleet, keepHeartbeat, placeWaitingNow } from './control/host-presence.ts';
+import { makeHostFence } from './control/fencing.ts';
+import { watchFleet } from './control/fleet-watch.ts';
 
 /** Wire and start everything a worker process runs for its host; `close()` stops it in reverse order. */
 export async function startWorker(config: WorkerConfig, log: Logger) {
@@ -16,7 +18,6 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
   log = log.child({ host });
   const pool = makePool(config.databaseUrl, log);
   const installationId = await joinFleet(pool, config, log);
-  const stopHeartbeat = keepHeartbeat(pool, config, log);
   const queues = makeQueues(redisConnection(config.redisUrl), config.queuePrefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
   const docker = makeWorkspaceDocker(makeDockerClient(config.dockerHost, config.dockerTimeoutMs), {
     network: config.network,
@@ -29,6 +30,8 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
   const metrics = makeWorkerMetrics(makeMetricsStore(async () => redis, config.queuePrefix), (err) => log.warn({ err }, 'metrics write failed'));
   const deps = { pool, docker, queues, config, log, metrics };
   const workers = config.roles.includes('jobs') ? startLifecycleWorkers(deps) : [];
+  const fence = makeHostFence({ pool, docker, config, log, installationId, workers });
+  const stopHeartbeat = keepHeartbeat(pool, config, log, fence);
 
   const placement = {
     pool,
@@ -43,15 +46,17 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
   await placeWaitingNow(placement);
   // the control loops of a host run in one of its worker processes at a time, whichever wins the Redis lock
   const leaders: Array<ReturnType<typeof runAsLeader>> = [];
-  const lead = (loop: string, task: (signal: AbortSignal) => Promise<void>) =>
-    leaders.push(runAsLeader({ redis, key: `${config.queuePrefix}:leader:${loop}:${host}`, ttlMs: config.timing.LEADER_TTL_MS, log, task }));
+  const lead = (key: string, task: (signal: AbortSignal) => Promise<void>) =>
+    leaders.push(runAsLeader({ redis, key: `${config.queuePrefix}:leader:${key}`, ttlMs: config.timing.LEADER_TTL_MS, log, task }));
   if (config.roles.includes('watcher')) {
     const watcherDeps = { ...placement, docker, redis, metrics, prefix: config.queuePrefix, log: log.child({ loop: 'watcher' }) };
-    lead('watcher', (s) => watchContainerEvents(watcherDeps, s));
+    lead(`watcher:${host}`, (s) => watchContainerEvents(watcherDeps, s));
   }
   if (config.roles.includes('reconciler')) {
     const reconcilerDeps = { ...placement, docker, metrics, removeOrphans: config.removeOrphans, adoptUnlabelled: config.adoptUnlabelled, log: log.child({ loop: 'reconciler' }) };
-    lead('reconciler', (s) => runReconciler(reconcilerDeps, s));
+    lead(`reconciler:${host}`, (s) => runReconciler(reconcilerDeps, s));
+    // one fleet watch in the whole installation, in any worker that reconciles
+    lead('fleet', (s) => watchFleet({ ...placement, reschedule: config.rescheduleOnHostLoss, log: log.child({ loop: 'fleet' }) }, s));
   }
   log.info({ installation: installationId, roles: config.roles, queues: workers.map((w) => w.name), concurrency: config.concurrency }, 'worker started');
   return {

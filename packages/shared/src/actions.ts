@@ -13,6 +13,8 @@ export const RestartAction = z.object({
   applyTemplate: z.boolean().default(false),
   reason: z.string().max(500).optional(),
   auto: z.boolean().default(false),
+  /** set when the workspace was re-placed after its host was lost: the host it came from */
+  movedFrom: z.string().optional(),
 });
 export const StopAction = z.object({ kind: z.literal('stop'), cause });
 export const RemoveAction = z.object({ kind: z.literal('remove'), cause, purge: z.boolean().default(false) });
@@ -31,6 +33,7 @@ function mergeRestarts(queued: RestartAction, incoming: RestartAction): RestartA
     ...incoming,
     applyTemplate: queued.applyTemplate || incoming.applyTemplate,
     reason: incoming.reason ?? queued.reason,
+    movedFrom: incoming.movedFrom ?? queued.movedFrom,
     auto: queued.auto && incoming.auto,
     cause: queued.auto && !incoming.auto ? incoming.cause : queued.cause,
   };

@@ -41,8 +41,11 @@ export const TimingEnv = z.object({
   LEADER_TTL_MS: int(15_000, 300),
   RESTART_RATE_PER_SEC: int(5, 1),
   RESTART_CONCURRENCY: int(10, 1),
-  // the fleet: how often a host's workers report that they are alive
+  // the fleet: how often a host's workers report that they are alive; after how long without a
+  // report a worker stops its own containers (fence), and the others count the host as lost
   HOST_HEARTBEAT_MS: int(5_000, 100),
+  HOST_FENCE_AFTER_MS: int(10_000, 300),
+  HOST_LOST_AFTER_MS: int(20_000, 500),
 });
 
 /** Where a new workspace goes: the emptiest fitting host (`spread`) or the fullest with room (`binpack`). */

@@ -22,6 +22,7 @@ export * from './db/workspace-status.ts';
 export * from './db/hosts.ts';
 export * from './placement.ts';
 export * from './place-waiting.ts';
+export * from './host-loss.ts';
 export * from './auto-restart.ts';
 export * from './job-metrics.ts';
 export * from './metrics-store.ts';

@@ -29,10 +29,36 @@ export async function registerHost(q: Queryable, h: { name: string; capacity: nu
   return rows[0]!;
 }
 
-/** The host's workers are alive; false when the host is unknown. */
-export async function heartbeatHost(q: Queryable, name: string): Promise<boolean> {
-  const { rowCount } = await q.query('update hosts set last_heartbeat = now() where name = $1', [name]);
-  return rowCount === 1;
+/** The host's workers are alive; its state, or undefined when the host is unknown. */
+export async function heartbeatHost(q: Queryable, name: string): Promise<HostState | undefined> {
+  const { rows } = await q.query<{ state: HostState }>('update hosts set last_heartbeat = now() where name = $1 returning state', [name]);
+  return rows[0]?.state;
+}
+
+/** How many other hosts are alive (reported at least once, not lost): where a lost host's workspaces could go. */
+export async function countOtherLiveHosts(q: Queryable, name: string): Promise<number> {
+  const { rows } = await q.query<{ n: number }>(
+    `select count(*)::int as n from hosts where name <> $1 and state <> 'lost' and last_heartbeat is not null`,
+    [name],
+  );
+  return rows[0]!.n;
+}
+
+/** Hosts silent for longer than `lostAfterMs` become `lost`; returns their names (each once). */
+export async function markLostHosts(q: Queryable, lostAfterMs: number): Promise<string[]> {
+  const { rows } = await q.query<{ name: string }>(
+    `update hosts set state = 'lost', updated_at = now()
+      where state <> 'lost' and last_heartbeat < now() - make_interval(secs => $1::float8 / 1000)
+      returning name`,
+    [lostAfterMs],
+  );
+  return rows.map((r) => r.name);
+}
+
+/** Ids of the workspaces placed on a host (removed ones aside). */
+export async function workspaceIdsOnHost(q: Queryable, host: string): Promise<string[]> {
+  const { rows } = await q.query<{ id: string }>(`select id from workspaces where host = $1 and status <> 'removed' order by created_at`, [host]);
+  return rows.map((r) => r.id);
 }
 
 const WITH_USAGE = `select h.*, coalesce(u.used, 0)::int as used from hosts h

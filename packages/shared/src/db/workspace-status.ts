@@ -53,3 +53,20 @@ export async function settleUnplaced(
   );
   return rows[0]!;
 }
+
+/**
+ * The workspace's host was lost: no job of it will ever finish there, so its run slot is
+ * emptied (a job still alive there is fenced off by the cleared token), and it is placed on
+ * no host (`reschedule`) or stays put. Desired running → `offline`. Returns the row as written.
+ */
+export async function releaseFromLostHost(q: Queryable, id: string, p: { reschedule: boolean }): Promise<WorkspaceRow> {
+  const { rows } = await q.query<WorkspaceRow>(
+    `update workspaces set running_job_id = null, running_action = null, running_token = null, lease_until = null,
+            queued_job_id = null, queued_action = null, step = null,
+            status = case when desired_state = 'running' and status <> 'failed' then 'offline'::workspace_status else status end,
+            host = case when $2::boolean then null else host end, updated_at = now()
+      where id = $1::uuid returning *`,
+    [id, p.reschedule],
+  );
+  return rows[0]!;
+}

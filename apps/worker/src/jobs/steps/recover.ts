@@ -9,13 +9,16 @@ export const recover: Step<'branch'> = {
   name: 'recover',
   async run(ctx, state) {
     const applyTemplate = ctx.action.kind === 'restart' && ctx.action.applyTemplate;
+    const movedFrom = ctx.action.kind === 'restart' ? ctx.action.movedFrom : undefined;
     let branch: string;
     if (!state.hasConfig) {
       const template = await templateFor(ctx);
       await copyTemplate(ctx, template);
-      branch = state.hasMarker
-        ? `volume emptied after provision — recovered from ${template.name}`
-        : `volume empty, never provisioned — seeded from ${template.name}`;
+      branch = movedFrom
+        ? `re-placed from ${movedFrom} to ${ctx.config.host.name} after host loss; config re-seeded from ${template.name}`
+        : state.hasMarker
+          ? `volume emptied after provision — recovered from ${template.name}`
+          : `volume empty, never provisioned — seeded from ${template.name}`;
       if (!state.hasMarker) await writeMarker(ctx, template.name);
     } else if (applyTemplate) {
       const template = await templateFor(ctx);
