@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import type Docker from 'dockerode';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { startHostEngine, startHostEngines, stopHostEngines, type HostEngine } from './helpers/engines.ts';
 import { dockerFor } from './helpers/docker.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
 import { waitFor } from './helpers/wait.ts';
+import { followEvents, sampleCopies, type EngineEvent } from './helpers/fleet.ts';
 
 const HOSTS = ['host-1', 'host-2', 'host-3'];
 const GROUP = 'loss';
@@ -98,6 +98,7 @@ describe('fleet host loss', () => {
     const through = (url: string, proxy: { port: number }) => Object.assign(new URL(url), { hostname: '127.0.0.1', port: String(proxy.port) }).toString();
     let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;
     const watchers: Array<() => void> = [];
+    let sampler: ReturnType<typeof sampleCopies> | undefined;
     try {
       // host-2's worker reaches Postgres and Redis only through the proxies; its engine is local to it
       fleet = await startFleet((stack) => ({
@@ -108,24 +109,9 @@ describe('fleet host loss', () => {
       expect(pgProxy.openSockets).toBeGreaterThan(0);
 
       // every container event of every engine, with its time, and a sampler of running copies
-      const events: Array<{ host: string; action: string; workspaceId: string; at: number }> = [];
+      const events: EngineEvent[] = [];
       for (const e of engines) watchers.push(await followEvents(dockerFor(e.host), e.name, stack.installationId, events));
-      let maxCopies = 0;
-      let sampling = true;
-      const sampler = (async () => {
-        while (sampling) {
-          const counts = new Map<string, number>();
-          for (const e of engines) {
-            const list = await dockerFor(e.host).listContainers({ filters: { label: [`dockyard.installation=${stack.installationId}`] } }).catch(() => []);
-            for (const c of list.filter((c) => !c.Labels['dockyard.role'])) {
-              const id = c.Labels['dockyard.workspace-id']!;
-              counts.set(id, (counts.get(id) ?? 0) + 1);
-            }
-          }
-          maxCopies = Math.max(maxCopies, ...counts.values());
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      })();
+      sampler = sampleCopies(engines, stack.installationId);
 
       // a cut shorter than HOST_FENCE_AFTER_MS restarts nothing
       const before = await Promise.all(ids['host-2']!.map(async (id) => (await stack.request('GET', `/v1/workspaces/${id}`)).body));
@@ -150,7 +136,6 @@ describe('fleet host loss', () => {
         expect(started, `a copy of ${id} started elsewhere`).toBeDefined();
         expect(stopped!.at).toBeLessThan(started!.at);
       }
-      expect(maxCopies).toBe(1);
 
       // back: host-2 removes its stale copies (containers and volumes), says so, and takes work again
       pgProxy.restore();
@@ -164,10 +149,9 @@ describe('fleet host loss', () => {
       }
       const pinned = await stack.request('POST', '/v1/workspaces', { body: { name: 'back', runtime: 'busybox', host: 'host-2' } });
       expect((await stack.waitForStatus(pinned.body.workspace.id, 'online', 30_000)).host).toBe('host-2');
-      sampling = false;
-      await sampler;
-      expect(maxCopies).toBe(1);
+      expect(await sampler.stop()).toBe(1);
     } finally {
+      await sampler?.stop();
       watchers.forEach((stop) => stop());
       if (fleet) {
         await killProcess(fleet.host2);
@@ -178,28 +162,3 @@ describe('fleet host loss', () => {
     }
   }, 180_000);
 });
-
-/** Collect start/die events of this installation's workspace containers on one engine. */
-async function followEvents(
-  docker: Docker,
-  host: string,
-  installationId: string,
-  into: Array<{ host: string; action: string; workspaceId: string; at: number }>,
-): Promise<() => void> {
-  const filters = { type: ['container'], event: ['start', 'die'], label: [`dockyard.installation=${installationId}`] };
-  const stream = (await docker.getEvents({ filters: JSON.stringify(filters) })) as NodeJS.ReadableStream & { destroy(): void };
-  let buffer = '';
-  stream.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const e = JSON.parse(buffer.slice(0, nl));
-      buffer = buffer.slice(nl + 1);
-      const attrs = e.Actor?.Attributes ?? {};
-      if (attrs['dockyard.role']) continue;
-      into.push({ host, action: e.Action, workspaceId: attrs['dockyard.workspace-id'], at: e.timeNano / 1e6 });
-    }
-  });
-  stream.on('error', () => undefined);
-  return () => stream.destroy();
-}

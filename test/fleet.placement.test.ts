@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { startHostEngines, stopHostEngines, type HostEngine } from './helpers/engines.ts';
-import { dockerFor } from './helpers/docker.ts';
+import { dockerFor, execIn, readVolumeFile } from './helpers/docker.ts';
+import { sampleCopies } from './helpers/fleet.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const HOSTS = ['host-1', 'host-2', 'host-3'];
@@ -110,6 +111,48 @@ describe('fleet placement over three engines', () => {
       expect(unknown.body.error.message).toMatch(/unknown host host-9/);
       expect((await stack.request('GET', '/v1/hosts/host-9')).status).toBe(404);
     } finally {
+      await stack.close();
+    }
+  }, 240_000);
+
+  it('drains host-2: its workspaces move to host-1/host-3 with the user\'s edits, never two copies at once', async () => {
+    const stack = await startFleet({ PLACEMENT: 'spread', DRAIN_PARALLEL: '2', HOST_HEARTBEAT_MS: '300' }, [{ capacity: 100 }, { capacity: 100 }, { capacity: 100 }]);
+    const sampler = sampleCopies(engines, stack.installationId);
+    try {
+      const created = await createMany(stack, 9);
+      await waitAllOnline(stack, 9);
+      const onHost2 = created.filter((w) => w.host === 'host-2');
+      expect(onHost2).toHaveLength(3);
+      const engine2 = dockerFor(engines[1]!.host);
+      for (const w of onHost2) await execIn(engine2, w.containerName, ['sh', '-c', `echo "edited ${w.id}" > /configs/user-notes.txt`]);
+
+      const drain = await stack.request('POST', '/v1/hosts/host-2/drain');
+      expect(drain.status).toBe(200);
+      expect(drain.body.state).toBe('draining');
+      // no new placement on a draining host
+      expect((await stack.create('busybox', 'not-on-host-2')).workspace.host).not.toBe('host-2');
+
+      await waitFor('host-2 drained and cordoned', async () => {
+        const h = (await stack.request('GET', '/v1/hosts/host-2')).body;
+        return h.state === 'cordoned' && h.used === 0 ? h : undefined;
+      }, { timeoutMs: 90_000, intervalMs: 250 });
+      for (const w of onHost2) {
+        const moved = await stack.waitForStatus(w.id, 'online', 60_000);
+        expect(['host-1', 'host-3']).toContain(moved.host);
+        const engine = dockerFor(engines.find((e) => e.name === moved.host)!.host);
+        expect(await readVolumeFile(engine, moved.configVolume, process.env.DOCKYARD_TEST_IMAGE!, 'user-notes.txt')).toBe(`edited ${w.id}\n`);
+        expect((await stack.events(w.id)).map((e) => e.message)).toContainEqual(expect.stringMatching(new RegExp(`^moved from host-2 to ${moved.host}; config copied \\(\\d+ files\\)$`)));
+      }
+      const left = await engine2.listContainers({ all: true, filters: { label: [`dockyard.installation=${stack.installationId}`] } });
+      expect(left).toEqual([]);
+      const volumes = (await engine2.listVolumes({ filters: { label: [`dockyard.installation=${stack.installationId}`] } })).Volumes ?? [];
+      expect(volumes).toEqual([]);
+      for (const w of created.filter((w) => w.host !== 'host-2')) {
+        expect((await stack.request('GET', `/v1/workspaces/${w.id}`)).body).toMatchObject({ status: 'online', restartCount: 0, host: w.host });
+      }
+      expect(await sampler.stop()).toBe(1);
+    } finally {
+      await sampler.stop();
       await stack.close();
     }
   }, 240_000);

@@ -6,6 +6,7 @@ const provision: Action = { kind: 'provision', cause: 'api: create' };
 const restart = (o: Partial<Extract<Action, { kind: 'restart' }>> = {}): Action => ({ kind: 'restart', cause: 'api: restart', applyTemplate: false, auto: false, ...o });
 const stop: Action = { kind: 'stop', cause: 'api: stop' };
 const remove = (purge = false): Action => ({ kind: 'remove', cause: 'api: delete', purge });
+const move: Action = { kind: 'move', cause: 'drain: host-2' };
 
 describe('mergeActions: a request meeting the action already waiting', () => {
   const cases: Array<[string, Action, Action, Action]> = [
@@ -38,13 +39,22 @@ describe('mergeActions: a request meeting the action already waiting', () => {
     ['remove + stop → remove', remove(), stop, remove()],
     ['remove + remove(purge) → one remove that purges', remove(), remove(true), remove(true)],
     ['remove(purge) + remove → still purges', remove(true), remove(), remove(true)],
+    ['provision + move → move (a restart on the new host provisions it)', provision, move, move],
+    ['restart + move → move (it ends with a restart on the new host)', restart(), move, move],
+    ['stop + move → move (the desired state stays stopped)', stop, move, move],
+    ['remove + move → remove', remove(), move, remove()],
+    ['move + provision → provision (latest intent)', move, provision, provision],
+    ['move + restart → the move, which restarts it on the new host', move, restart(), move],
+    ['move + stop → stop', move, stop, stop],
+    ['move + remove → remove', move, remove(), remove()],
+    ['move + move → one move', move, { ...move, cause: 'again' }, move],
   ];
   it.each(cases)('%s', (_name, queued, incoming, expected) => {
     expect(mergeActions(queued, incoming)).toEqual(expected);
   });
 
   it('covers every pair of kinds', () => {
-    const kinds: ActionKind[] = ['provision', 'restart', 'stop', 'remove'];
+    const kinds: ActionKind[] = ['provision', 'restart', 'stop', 'remove', 'move'];
     const pairs = new Set(cases.map(([, q, i]) => `${q.kind}+${i.kind}`));
     for (const q of kinds) for (const i of kinds) expect(pairs, `${q}+${i}`).toContain(`${q}+${i}`);
   });
@@ -56,6 +66,7 @@ describe('desiredStateOf: what the workspace should be once the action ran', () 
     ['restart', 'running'],
     ['stop', 'stopped'],
     ['remove', 'removed'],
+    ['move', null], // unchanged: a move keeps what the workspace should be
   ] as const)('%s → %s', (kind, desired) => {
     expect(desiredStateOf[kind]).toBe(desired);
   });

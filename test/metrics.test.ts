@@ -3,16 +3,20 @@ import { jobMetricDefs, renderMetric } from '@dockyard/shared';
 import { useStack } from './helpers/use-stack.ts';
 import { waitFor } from './helpers/wait.ts';
 import { hasSample, parseExposition, valueOf } from './helpers/prometheus-text.ts';
+import type { Stack } from './helpers/stack.ts';
+
+/** GET /metrics, checked to be Prometheus text and parsed by the strict parser. */
+const scraperOf = (stack: Stack) => async () => {
+  const res = await stack.request('GET', '/metrics');
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parseExposition(res.body as string);
+};
 
 describe('GET /metrics: Prometheus text, with the job metrics of worker processes recorded through Redis', () => {
   // no in-process worker: the only worker is a separate process, as in production
   const stack = useStack({ worker: false });
-  const scrape = async () => {
-    const res = await stack.request('GET', '/metrics');
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    return parseExposition(res.body as string);
-  };
+  const scrape = scraperOf(stack);
   const outcome = (job: string, outcome: string) => ({ job, outcome });
 
   beforeAll(async () => {
@@ -76,6 +80,68 @@ describe('GET /metrics: Prometheus text, with the job metrics of worker processe
     expect(valueOf(m, 'dockyard_queue_jobs', { queue: 'dead-letter', state: 'waiting' })).toBe(1);
     expect(valueOf(m, 'dockyard_workspaces', { status: 'failed' })).toBe(1);
     expect(valueOf(m, 'dockyard_job_duration_seconds_count', outcome('provision', 'dead_lettered'))).toBe(1);
+  });
+});
+
+describe('GET /metrics: the hosts of the fleet, their workspaces, and failovers', () => {
+  // short fleet timings: the fleet watch (in the `local` worker) judges a silent host within seconds
+  const stack = useStack({ worker: false, env: { HOST_HEARTBEAT_MS: '200', HOST_FENCE_AFTER_MS: '1000', HOST_LOST_AFTER_MS: '2000' } });
+  const scrape = scraperOf(stack);
+  const addSilentHost = (name: string) =>
+    stack.pool.query(`insert into hosts (name, capacity, last_heartbeat) values ($1, 3, now() - interval '1 minute')`, [name]);
+
+  beforeAll(async () => {
+    await stack.startWorker(); // host local, with every role, so the fleet watch runs here
+    await stack.startWorker({ HOST_NAME: 'h2', HOST_CAPACITY: '7', WORKER_ROLES: 'jobs' });
+    await stack.pool.query(
+      `insert into workspaces (id, name, runtime, status, desired_state, generation, host)
+       select gen_random_uuid(), 'parked-' || i, 'busybox', 'paused', 'stopped', 1, 'h2' from generate_series(1, 2) i`,
+    );
+  });
+
+  it('reports each host\'s capacity, whether it is up, and its workspaces per status', async () => {
+    const m = await waitFor('both hosts to be up', async () => {
+      const s = await scrape();
+      return valueOf(s, 'dockyard_host_up', { host: 'local' }) === 1 && valueOf(s, 'dockyard_host_up', { host: 'h2' }) === 1 ? s : undefined;
+    });
+    expect(m.get('dockyard_host_up')?.type).toBe('gauge');
+    expect(valueOf(m, 'dockyard_host_capacity', { host: 'local' })).toBe(100);
+    expect(valueOf(m, 'dockyard_host_capacity', { host: 'h2' })).toBe(7);
+    expect(valueOf(m, 'dockyard_host_workspaces', { host: 'h2', status: 'paused' })).toBe(2);
+    // every status of every host has its series, zeros included
+    for (const host of ['local', 'h2']) {
+      for (const status of ['provisioning', 'online', 'offline', 'failed', 'paused', 'removed']) {
+        expect(hasSample(m, 'dockyard_host_workspaces', { host, status }), `${host}/${status}`).toBe(true);
+      }
+    }
+    expect(valueOf(m, 'dockyard_host_workspaces', { host: 'local', status: 'paused' })).toBe(0);
+    // label names only these: never `job` or `instance`, which a real Prometheus keeps for itself
+    const labelNames = [...m].filter(([name]) => name.startsWith('dockyard_host_')).flatMap(([, f]) => f.samples.flatMap((s) => Object.keys(s.labels)));
+    expect(new Set(labelNames)).toEqual(new Set(['host', 'status']));
+  });
+
+  it('reports a silent host down, and counts each lost host once in dockyard_host_failovers_total', async () => {
+    await addSilentHost('gone');
+    const before = await scrape();
+    // silent for longer than HOST_LOST_AFTER_MS: down, whether or not the fleet watch marked it lost yet
+    expect(hasSample(before, 'dockyard_host_up', { host: 'gone' })).toBe(true);
+    expect(valueOf(before, 'dockyard_host_up', { host: 'gone' })).toBe(0);
+    expect(valueOf(before, 'dockyard_host_capacity', { host: 'gone' })).toBe(3);
+
+    const failovers = (m: Awaited<ReturnType<typeof scrape>>, host: string) => valueOf(m, 'dockyard_host_failovers_total', { host });
+    await waitFor('the fleet watch to evacuate host gone', async () => failovers(await scrape(), 'gone') === 1);
+    const { rows } = await stack.pool.query(`select state::text from hosts where name = 'gone'`);
+    expect(rows[0].state).toBe('lost');
+    // a later loss counts on its own series; the first one was not counted again meanwhile
+    await addSilentHost('gone-too');
+    const m = await waitFor('the fleet watch to evacuate host gone-too', async () => {
+      const s = await scrape();
+      return failovers(s, 'gone-too') === 1 ? s : undefined;
+    });
+    expect(failovers(m, 'gone')).toBe(1);
+    expect(hasSample(m, 'dockyard_host_failovers_total', { host: 'local' })).toBe(false);
+    expect(valueOf(m, 'dockyard_host_up', { host: 'local' })).toBe(1);
+    expect(valueOf(m, 'dockyard_host_up', { host: 'gone' })).toBe(0);
   });
 });
 

@@ -58,6 +58,7 @@ describe('GET /openapi.json and /docs', () => {
         'get /v1/hosts/{name}',
         'post /v1/hosts/{name}/cordon',
         'post /v1/hosts/{name}/uncordon',
+        'post /v1/hosts/{name}/drain',
       ].sort(),
     );
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { deleteKeysUnder } from './helpers/redis-keys.ts';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { useStack, type StackOptions } from './helpers/use-stack.ts';
 import { containerExists } from './helpers/docker.ts';
@@ -12,10 +12,7 @@ const NO_WATCHER: StackOptions = { worker: false, env: { WORKER_ROLES: 'jobs,rec
 
 /** "Redis lost": every key of this installation's queues goes (other test files share the server). */
 async function flushQueues(on: Stack) {
-  const redis = new Redis(on.env.REDIS_URL!);
-  const keys = await redis.keys(`${on.env.QUEUE_PREFIX}:*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
+  await deleteKeysUnder(on.env.REDIS_URL!, on.env.QUEUE_PREFIX!);
 }
 
 /** Postgres is the source of truth: the reconciler re-derives lost work from it. */

@@ -7,9 +7,9 @@ import { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import pg from 'pg';
 import { pino } from 'pino';
-import { Redis } from 'ioredis';
+import { deleteKeysUnder } from './redis-keys.ts';
 import type { FastifyInstance } from 'fastify';
-import { makePool, makeQueues, producerRedisConnection, redisConnection, type LifecycleQueues, type Logger, type Queues } from '@dockyard/shared';
+import { makePool, makeQueues, makeRedisClient, producerRedisConnection, redisConnection, type LifecycleQueues, type Logger, type Queues } from '@dockyard/shared';
 import { buildApp } from '../../apps/api/src/app.ts';
 import { loadConfig as loadApiConfig } from '../../apps/api/src/config.ts';
 import { loadConfig as loadWorkerConfig } from '../../apps/worker/src/config.ts';
@@ -101,7 +101,7 @@ export async function startStack(
   const apiPool = makePool(env.DATABASE_URL!, log);
   // the API's clients, wired as apps/api/src/main.ts wires them
   const apiQueues = makeQueues(producerRedisConnection(env.REDIS_URL!), env.QUEUE_PREFIX!);
-  const redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const redis = makeRedisClient(env.REDIS_URL!, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', (err) => log.debug({ err }, 'redis client error'));
   if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve)); // no offline queue: wait for it once
   const app: FastifyInstance = await buildApp({ config: apiConfig, pool: apiPool, queues: apiQueues, redis, log, timing: apiConfig.timing });
@@ -229,10 +229,7 @@ export async function startStack(
       await pool.end();
       await removeLabelled(docker, `${STACK_LABEL}=${id}`);
       rmSync(fixtures.dir, { recursive: true, force: true });
-      const keys = new Redis(env.REDIS_URL!);
-      const found = await keys.keys(`${env.QUEUE_PREFIX}:*`);
-      if (found.length) await keys.del(...found);
-      keys.disconnect();
+      await deleteKeysUnder(env.REDIS_URL!, env.QUEUE_PREFIX!);
       if (helpers.length) throw new Error(`leaked volume helper containers: ${helpers.map((h) => h.Names[0]).join(', ')}`);
     },
   };

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Redis } from 'ioredis';
+import type { AnyRedis } from '@dockyard/shared';
 import type { Logger, Queues } from '@dockyard/shared';
 import type { ApiConfig } from './config.ts';
 
@@ -9,7 +9,7 @@ export interface ApiDeps {
   pool: pg.Pool;
   queues: Queues;
   /** a plain client for readiness probes and counters (BullMQ keeps its own) */
-  redis: Redis;
+  redis: AnyRedis;
   log: Logger;
   timing: ApiConfig['timing'];
 }

@@ -6,10 +6,10 @@ import {
   makeLogger,
   makePool,
   makeQueues,
+  makeRedisClient,
   messageOf,
   producerRedisConnection,
 } from '@dockyard/shared';
-import { Redis } from 'ioredis';
 import { loadConfig } from './config.ts';
 import { buildApp } from './app.ts';
 
@@ -22,7 +22,7 @@ const pool = makePool(config.databaseUrl, log);
 const queues = makeQueues(producerRedisConnection(config.redisUrl), config.queuePrefix, (err) =>
   log.warn({ err: err.message }, 'queue connection error'),
 );
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+const redis = makeRedisClient(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
 redis.on('error', (err) => log.debug({ err }, 'redis client error'));
 const app = await buildApp({ config, pool, queues, redis, log, timing: config.timing });
 

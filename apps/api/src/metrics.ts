@@ -15,12 +15,13 @@ import {
 } from '@dockyard/shared';
 import type { ApiDeps } from './deps.ts';
 import { fleetQueues } from './fleet-queues.ts';
+import { registerHostGauges } from './host-metrics.ts';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 
 /**
  * GET /metrics: this process's request latency and Node metrics (prom-client), the queue
- * depths and workspace counts read at scrape time, and the job metrics every worker
+ * depths, workspace counts and hosts (host-metrics.ts) read at scrape time, and the job metrics every worker
  * records in Redis (see shared/metrics-store.ts).
  */
 export function registerMetrics(app: FastifyInstance, deps: ApiDeps) {
@@ -79,6 +80,8 @@ export function registerMetrics(app: FastifyInstance, deps: ApiDeps) {
       for (const status of WORKSPACE_STATUSES) this.set({ status }, counts[status] ?? 0);
     },
   });
+
+  registerHostGauges(registry, deps, failed);
 
   new Gauge({
     name: 'dockyard_installation_info',

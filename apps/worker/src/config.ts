@@ -40,6 +40,7 @@ const WorkerEnv = ConnectionEnv.extend(TimingEnv.shape)
     RECONCILE_REMOVE_ORPHANS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     RECONCILE_ADOPT_UNLABELLED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     RESCHEDULE_ON_HOST_LOSS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    DRAIN_PARALLEL: z.coerce.number().int().min(1).max(100).default(2),
   })
   .refine((e) => e.HOST_FENCE_AFTER_MS < e.HOST_LOST_AFTER_MS, {
     path: ['HOST_FENCE_AFTER_MS'],
@@ -67,6 +68,8 @@ export interface WorkerConfig extends ConnectionConfig {
   host: { name: string; capacity: number; labels: Record<string, string> };
   placement: PlacementStrategy;
   rescheduleOnHostLoss: boolean;
+  /** how many workspaces of a draining host move at once */
+  drainParallel: number;
 }
 
 /** Validate the worker's environment once, at start. Throws ConfigError naming the variable at fault. */
@@ -90,6 +93,7 @@ export function loadConfig(env: Record<string, string | undefined>): WorkerConfi
     host: { name: e.HOST_NAME, capacity: e.HOST_CAPACITY, labels: parseLabels('HOST_LABELS', e.HOST_LABELS) },
     placement: e.PLACEMENT,
     rescheduleOnHostLoss: e.RESCHEDULE_ON_HOST_LOSS,
+    drainParallel: e.DRAIN_PARALLEL,
   };
 }
 

@@ -25,6 +25,7 @@ export function makeWorkerMetrics(store: MetricsStore, onError: OnError = () => 
     fencedWrites: counter(store, d.fencedWrites, onError),
     autoRestarts: counter(store, d.autoRestarts, onError),
     crashLoopFailures: counter(store, d.crashLoopFailures, onError),
+    hostFailovers: counter(store, d.hostFailovers, onError),
   };
 }
 export type WorkerMetrics = ReturnType<typeof makeWorkerMetrics>;

@@ -1,5 +1,4 @@
-import { Redis } from 'ioredis';
-import { makeMetricsStore, makePool, makeQueues, redisConnection, type Logger } from '@dockyard/shared';
+import { makeMetricsStore, makePool, makeQueues, makeRedisClient, redisConnection, type Logger } from '@dockyard/shared';
 import type { WorkerConfig } from './config.ts';
 import { makeDockerClient } from './docker/client.ts';
 import { makeWorkspaceDocker } from './docker/workspace-docker.ts';
@@ -18,18 +17,20 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
   log = log.child({ host });
   const pool = makePool(config.databaseUrl, log);
   const installationId = await joinFleet(pool, config, log);
-  const queues = makeQueues(redisConnection(config.redisUrl), config.queuePrefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
+  // one BullMQ connection for the queues and workers of this process (a client on a Redis Cluster)
+  const bull = redisConnection(config.redisUrl);
+  const queues = makeQueues(bull, config.queuePrefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
   const docker = makeWorkspaceDocker(makeDockerClient(config.dockerHost, config.dockerTimeoutMs), {
     network: config.network,
     extraLabels: config.extraLabels,
     installationId,
   });
   // one plain client for the metrics store and the leader locks (BullMQ keeps its own)
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+  const redis = makeRedisClient(config.redisUrl, { maxRetriesPerRequest: 2 });
   redis.on('error', (err) => log.debug({ err }, 'redis client error'));
   const metrics = makeWorkerMetrics(makeMetricsStore(async () => redis, config.queuePrefix), (err) => log.warn({ err }, 'metrics write failed'));
   const deps = { pool, docker, queues, config, log, metrics };
-  const workers = config.roles.includes('jobs') ? startLifecycleWorkers(deps) : [];
+  const workers = config.roles.includes('jobs') ? startLifecycleWorkers(deps, bull) : [];
   const fence = makeHostFence({ pool, docker, config, log, installationId, workers });
   const stopHeartbeat = keepHeartbeat(pool, config, log, fence);
 
@@ -56,7 +57,7 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
     const reconcilerDeps = { ...placement, docker, metrics, removeOrphans: config.removeOrphans, adoptUnlabelled: config.adoptUnlabelled, log: log.child({ loop: 'reconciler' }) };
     lead(`reconciler:${host}`, (s) => runReconciler(reconcilerDeps, s));
     // one fleet watch in the whole installation, in any worker that reconciles
-    lead('fleet', (s) => watchFleet({ ...placement, reschedule: config.rescheduleOnHostLoss, log: log.child({ loop: 'fleet' }) }, s));
+    lead('fleet', (s) => watchFleet({ ...placement, reschedule: config.rescheduleOnHostLoss, drainParallel: config.drainParallel, metrics, log: log.child({ loop: 'fleet' }) }, s));
   }
   log.info({ installation: installationId, roles: config.roles, queues: workers.map((w) => w.name), concurrency: config.concurrency }, 'worker started');
   return {

@@ -1,10 +1,11 @@
 import { Worker } from 'bullmq';
-import { ACTION_KINDS, redisConnection, type ActionKind } from '@dockyard/shared';
+import { ACTION_KINDS, queuePrefixOf, type ActionKind } from '@dockyard/shared';
+import type { ConnectionOptions } from 'bullmq';
 import type { JobData, JobResult, WorkerDeps } from './jobs/context.ts';
 import { makeProcessor } from './jobs/processor.ts';
 
 /** One BullMQ worker per lifecycle queue of the catalog, all sharing one processor. */
-export function startLifecycleWorkers(deps: WorkerDeps): Array<Worker<JobData, JobResult, ActionKind>> {
+export function startLifecycleWorkers(deps: WorkerDeps, connection: ConnectionOptions): Array<Worker<JobData, JobResult, ActionKind>> {
   const processor = makeProcessor(deps);
   const { timing } = deps.config;
   const host = deps.config.host.name;
@@ -16,8 +17,8 @@ export function startLifecycleWorkers(deps: WorkerDeps): Array<Worker<JobData, J
     .catch((err) => deps.log.warn({ err }, 'could not set the restart queue limits'));
   return ACTION_KINDS.map((kind) => {
     const worker = new Worker<JobData, JobResult, ActionKind>(queues[kind].name, processor, {
-      connection: redisConnection(deps.config.redisUrl),
-      prefix: deps.config.queuePrefix,
+      connection,
+      prefix: queuePrefixOf(deps.config.queuePrefix, queues[kind].name),
       concurrency: deps.config.concurrency,
       lockDuration: timing.JOB_LOCK_MS,
       stalledInterval: timing.STALLED_INTERVAL_MS,

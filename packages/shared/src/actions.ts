@@ -18,7 +18,9 @@ export const RestartAction = z.object({
 });
 export const StopAction = z.object({ kind: z.literal('stop'), cause });
 export const RemoveAction = z.object({ kind: z.literal('remove'), cause, purge: z.boolean().default(false) });
-export const Action = z.discriminatedUnion('kind', [ProvisionAction, RestartAction, StopAction, RemoveAction]);
+/** Move the workspace off its host (a drain): stop it, copy its config volume out, re-place it. */
+export const MoveAction = z.object({ kind: z.literal('move'), cause });
+export const Action = z.discriminatedUnion('kind', [ProvisionAction, RestartAction, StopAction, RemoveAction, MoveAction]);
 export type Action = z.infer<typeof Action>;
 export type ActionKind = Action['kind'];
 export type RestartAction = z.infer<typeof RestartAction>;
@@ -41,8 +43,9 @@ function mergeRestarts(queued: RestartAction, incoming: RestartAction): RestartA
 
 /**
  * Merge a request into the action already waiting for the workspace: remove beats all;
- * a restart folds into a waiting provision or restart (the same job runs it); otherwise
- * the latest request wins. Exhaustive over the kinds: a new kind fails to compile here.
+ * a restart folds into a waiting provision, restart or move (the same job runs it, and a
+ * move ends with a restart on the new host); otherwise the latest request wins.
+ * Exhaustive over the kinds: a new kind fails to compile here.
  */
 export function mergeActions(queued: Action, incoming: Action): Action {
   switch (queued.kind) {
@@ -54,6 +57,8 @@ export function mergeActions(queued: Action, incoming: Action): Action {
       return incoming.kind === 'restart' ? mergeRestarts(queued, incoming) : incoming;
     case 'stop':
       return incoming;
+    case 'move':
+      return incoming.kind === 'restart' || incoming.kind === 'move' ? queued : incoming;
     default:
       return assertNever(queued);
   }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { jobIdOf } from './names.ts';
 import type { TimingEnv } from './config.ts';
 import type { ActionKind } from './actions.ts';
+import { closeConnection } from './redis.ts';
 
 /** Every lifecycle job's payload. */
 export const LifecycleJob = z.object({
@@ -17,6 +18,7 @@ export const catalog = {
   restart: { schema: LifecycleJob },
   stop: { schema: LifecycleJob },
   remove: { schema: LifecycleJob },
+  move: { schema: LifecycleJob },
 } as const satisfies Record<ActionKind, { schema: typeof LifecycleJob }>;
 
 export const DEAD_LETTER_QUEUE = 'dead-letter';
@@ -44,6 +46,13 @@ export function jobOptionsFor(
 /** A lifecycle queue per host and kind: a host's workers consume only its own. */
 export const queueNameOf = (kind: ActionKind, host: string): string => `${kind}@${host}`;
 
+/**
+ * The BullMQ prefix of one queue: QUEUE_PREFIX plus the queue's name as a hash tag, so all of
+ * that queue's keys share one Redis Cluster slot (BullMQ's requirement), while different
+ * queues spread over the cluster. Workers must use the same prefix as the queue.
+ */
+export const queuePrefixOf = (prefix: string, queueName: string): string => `${prefix}:{${queueName}}`;
+
 export type LifecycleQueues = Record<ActionKind, Queue>;
 
 export interface Queues {
@@ -57,7 +66,7 @@ export interface Queues {
 
 export function makeQueues(connection: ConnectionOptions, prefix: string, onError?: (err: Error) => void): Queues {
   const make = (name: string) => {
-    const queue = new Queue(name, { connection, prefix });
+    const queue = new Queue(name, { connection, prefix: queuePrefixOf(prefix, name) });
     // without a listener BullMQ prints connection errors to stderr; callers log them instead
     if (onError) queue.on('error', onError);
     return queue;
@@ -77,6 +86,7 @@ export function makeQueues(connection: ConnectionOptions, prefix: string, onErro
     deadLetter,
     async close() {
       await Promise.all([...[...byHost.values()].flatMap((q) => Object.values(q)), deadLetter].map((q) => q.close()));
+      await closeConnection(connection);
     },
   };
 }

@@ -60,6 +60,12 @@ export const jobMetricDefs = {
     help: 'Workspaces marked failed because they kept crashing (crash-loop limit reached)',
     labelNames: [],
   },
+  hostFailovers: {
+    type: 'counter',
+    name: 'dockyard_host_failovers_total',
+    help: 'Hosts the fleet watch found lost (silent for longer than HOST_LOST_AFTER_MS) and evacuated, by host',
+    labelNames: ['host'],
+  },
 } as const satisfies Record<string, MetricDef>;
 
 export type JobMetricName = keyof typeof jobMetricDefs;

@@ -33,12 +33,13 @@ export type RequestResult =
 export const AUTO_PRIORITY = 5;
 export const BULK_PRIORITY = 10;
 
-/** What the workspace should be once the action has run (a table over the kinds: a new kind must decide). */
-export const desiredStateOf: Record<ActionKind, DesiredState> = {
+/** What the workspace should be once the action has run, or null: unchanged (a table over the kinds: a new kind must decide). */
+export const desiredStateOf: Record<ActionKind, DesiredState | null> = {
   provision: 'running',
   restart: 'running',
   stop: 'stopped',
   remove: 'removed',
+  move: null,
 };
 
 export interface PendingEnqueue {
@@ -68,7 +69,7 @@ export async function queueAction(
   const jobId = coalesced ? row.queued_job_id! : jobIdOf(row.id, generation);
   if (row.host === null && (action.kind === 'stop' || action.kind === 'remove')) {
     // placed nowhere yet, so nothing exists on any engine: the action is done at once
-    const workspace = await settleUnplaced(client, row.id, { generation, status: action.kind === 'stop' ? 'paused' : 'removed', desiredState: desiredStateOf[action.kind] });
+    const workspace = await settleUnplaced(client, row.id, { generation, status: action.kind === 'stop' ? 'paused' : 'removed', desiredState: desiredStateOf[action.kind]! });
     await insertEvent(client, { workspaceId: row.id, from: row.status, to: workspace.status, cause: action.cause, jobId, message: 'never placed on a host: nothing to do on Docker' });
     return { workspace, jobId, coalesced: false };
   }

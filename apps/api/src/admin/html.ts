@@ -1,3 +1,5 @@
+import type { HostState } from '@dockyard/shared';
+
 /** Escape text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(value: unknown): string {
   return String(value ?? '')
@@ -44,6 +46,14 @@ export const STATUS_COLOURS: Record<string, string> = {
   removed: '#374151',
 };
 
+/** Host states in the same palette: ready green, cordoned amber, draining blue (moving), lost red. */
+export const HOST_STATE_COLOURS: Record<HostState, string> = {
+  ready: '#15803d',
+  cordoned: '#b45309',
+  draining: '#2563eb',
+  lost: '#b91c1c',
+};
+
 const CSS = `
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#111827;background:#f9fafb}
 header{background:#111827;color:#f9fafb;padding:10px 20px;display:flex;gap:20px;align-items:baseline}
@@ -57,8 +67,8 @@ th{background:#f3f4f6;font-weight:600;position:sticky;top:0}
 .pager{margin:12px 0}code{font-size:12px}
 `;
 
-export function statusBadge(status: string): Html {
-  return html`<span class="status" style="background:${STATUS_COLOURS[status] ?? '#6b7280'}">${status}</span>`;
+export function statusBadge(status: string, colours: Record<string, string> = STATUS_COLOURS): Html {
+  return html`<span class="status" style="background:${colours[status] ?? '#6b7280'}">${status}</span>`;
 }
 
 /** The page frame shared by the admin pages. */
@@ -66,9 +76,13 @@ export function page(title: string, body: Html): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} · Dockyard</title><style>${trusted(CSS)}</style></head>
-<body><header><h1>Dockyard</h1><a href="/admin/workspaces">Workspaces</a><a href="/admin/queues">Queues</a><a href="/docs">API docs</a><a href="/metrics">Metrics</a></header>
+<body><header><h1>Dockyard</h1><a href="/admin/workspaces">Workspaces</a><a href="/admin/hosts">Hosts</a><a href="/admin/queues">Queues</a><a href="/docs">API docs</a><a href="/metrics">Metrics</a></header>
 <main>${body}</main></body></html>`.text;
 }
+
+/** A workspace's host, linked to its row on the hosts page; "none yet" while it waits for one. */
+export const hostLink = (host: string | null): Html =>
+  host ? html`<a href="/admin/hosts#host-${encodeURIComponent(host)}">${host}</a>` : html`<span class="muted">none yet</span>`;
 
 /** A timestamp for a table cell: ISO text, or a dash. */
 export const when = (d: Date | null | undefined) => (d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '–');

@@ -40,6 +40,7 @@ export async function registerQueueBoard(app: FastifyInstance, deps: ApiDeps) {
         hideDocsLink: true,
         miscLinks: [
           { text: 'Workspaces', url: '/admin/workspaces' },
+          { text: 'Hosts', url: '/admin/hosts' },
           { text: 'API docs', url: '/docs' },
         ],
       },

@@ -4,6 +4,7 @@ import {
   ACTION_KINDS,
   ApiError,
   DEAD_LETTER_QUEUE,
+  HostName,
   RuntimeName,
   WORKSPACE_STATUSES,
   catalog,
@@ -13,6 +14,7 @@ import {
   getWorkspace,
   jobIdOf,
   listEvents,
+  listHosts,
   listWorkspaces,
 } from '@dockyard/shared';
 import type { ApiDeps } from '../deps.ts';
@@ -20,6 +22,7 @@ import { queuesOfHost } from '../fleet-queues.ts';
 import { queueUiJobUrl, registerQueueBoard } from './queue-board.ts';
 import { renderListPage } from './workspace-list-page.ts';
 import { renderDetailPage } from './workspace-detail-page.ts';
+import { renderHostsPage } from './host-list-page.ts';
 import { escapeHtml, html, page } from './html.ts';
 
 /** An empty select ("any") arrives as `status=`: treat it as absent. */
@@ -27,6 +30,7 @@ const blank = (v: unknown) => (v === '' ? undefined : v);
 const PageQuery = z.object({
   status: z.preprocess(blank, z.enum(WORKSPACE_STATUSES).optional()),
   runtime: z.preprocess(blank, RuntimeName.optional()),
+  host: z.preprocess(blank, HostName.optional()),
   limit: z.preprocess(blank, z.coerce.number().int().min(1).max(500).default(50)),
   cursor: z.preprocess(blank, z.string().max(200).optional()),
 });
@@ -41,7 +45,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 
 /**
  * The operator pages under /admin (all behind the app's auth hook): the queue UI
- * (bull-board) and the server-rendered workspaces table with its per-workspace page.
+ * (bull-board), the server-rendered workspaces table with its per-workspace page, and the hosts.
  */
 export async function registerAdmin(app: FastifyInstance, deps: ApiDeps) {
   await registerQueueBoard(app, deps);
@@ -49,12 +53,13 @@ export async function registerAdmin(app: FastifyInstance, deps: ApiDeps) {
 
   app.get('/admin', hidden, async (_req, reply) => reply.redirect('/admin/workspaces'));
 
-  app.get('/admin/workspaces', { schema: { tags: ['operations'], summary: 'Workspaces page (HTML): status, step, last error, restarts; filters ?status=&runtime=&limit=&cursor=' } }, async (req, reply) => {
+  app.get('/admin/workspaces', { schema: { tags: ['operations'], summary: 'Workspaces page (HTML): host, status, step, last error, restarts; filters ?status=&runtime=&host=&limit=&cursor=' } }, async (req, reply) => {
     const q = parse(PageQuery, req.query, 'query string');
     const after = cursorPosition(q.cursor);
-    const [rows, counts] = await Promise.all([
-      listWorkspaces(deps.pool, { status: q.status, runtime: q.runtime, limit: q.limit + 1, after }),
+    const [rows, counts, hosts] = await Promise.all([
+      listWorkspaces(deps.pool, { status: q.status, runtime: q.runtime, host: q.host, limit: q.limit + 1, after }),
       countByStatus(deps.pool),
+      listHosts(deps.pool),
     ]);
     const { page, nextCursor } = pageOf(rows, q.limit);
     const body = renderListPage({
@@ -62,10 +67,18 @@ export async function registerAdmin(app: FastifyInstance, deps: ApiDeps) {
       counts,
       statuses: WORKSPACE_STATUSES,
       runtimes: Object.keys(deps.config.runtimes.runtimes).sort(),
-      filter: { status: q.status, runtime: q.runtime, limit: q.limit },
+      hosts: hosts.map((h) => h.name),
+      filter: { status: q.status, runtime: q.runtime, host: q.host, limit: q.limit },
       nextCursor,
       isFirstPage: !after,
     });
+    return reply.type('text/html; charset=utf-8').send(body);
+  });
+
+  // hidden like the per-workspace pages: the OpenAPI document lists the one operator page the README names
+  app.get('/admin/hosts', hidden, async (_req, reply) => {
+    const hosts = await listHosts(deps.pool);
+    const body = renderHostsPage({ hosts, lostAfterMs: deps.config.timing.HOST_LOST_AFTER_MS, now: Date.now() });
     return reply.type('text/html; charset=utf-8').send(body);
   });
 

@@ -1,12 +1,14 @@
 import type { WorkspaceRow } from '@dockyard/shared';
-import { html, page, statusBadge, when, type Html } from './html.ts';
+import { hostLink, html, page, statusBadge, when, type Html } from './html.ts';
 
 export interface ListView {
   rows: WorkspaceRow[];
   counts: Record<string, number>;
   statuses: readonly string[];
   runtimes: string[];
-  filter: { status?: string; runtime?: string; limit: number };
+  /** the registered hosts' names */
+  hosts: string[];
+  filter: { status?: string; runtime?: string; host?: string; limit: number };
   nextCursor: string | null;
   isFirstPage: boolean;
 }
@@ -16,6 +18,7 @@ export function listUrl(filter: ListView['filter'], cursor?: string): string {
   const q = new URLSearchParams();
   if (filter.status) q.set('status', filter.status);
   if (filter.runtime) q.set('runtime', filter.runtime);
+  if (filter.host) q.set('host', filter.host);
   if (filter.limit !== 50) q.set('limit', String(filter.limit));
   if (cursor) q.set('cursor', cursor);
   const text = q.toString();
@@ -33,6 +36,7 @@ function row(ws: WorkspaceRow): Html {
   return html`<tr data-workspace-id="${ws.id}">
 <td><a href="/admin/workspaces/${id}">${ws.name}</a><br><code class="muted">${ws.id}</code></td>
 <td>${ws.runtime}</td>
+<td>${hostLink(ws.host)}</td>
 <td>${statusBadge(ws.status)}${ws.desired_state !== 'running' ? html` <span class="muted">(wants ${ws.desired_state})</span>` : ''}</td>
 <td>${ws.step ?? '–'}</td>
 <td class="err">${ws.last_error ?? ''}</td>
@@ -52,11 +56,12 @@ export function renderListPage(v: ListView): string {
   const form = html`<form method="get" action="/admin/workspaces">
 <label>status <select name="status">${option('', 'any', v.filter.status)}${v.statuses.map((s) => option(s, s, v.filter.status))}</select></label>
 <label>runtime <select name="runtime">${option('', 'any', v.filter.runtime)}${v.runtimes.map((r) => option(r, r, v.filter.runtime))}</select></label>
+<label>host <select name="host">${option('', 'any', v.filter.host)}${v.hosts.map((h) => option(h, h, v.filter.host))}</select></label>
 <label>per page <input name="limit" type="number" min="1" max="500" value="${v.filter.limit}"></label>
 <button type="submit">Filter</button></form>`;
-  const table = html`<table><thead><tr><th>workspace</th><th>runtime</th><th>status</th><th>step</th><th>last error</th>
+  const table = html`<table><thead><tr><th>workspace</th><th>runtime</th><th>host</th><th>status</th><th>step</th><th>last error</th>
 <th>restarts</th><th>next restart</th><th>updated</th><th>links</th></tr></thead>
-<tbody>${v.rows.length ? v.rows.map(row) : html`<tr><td colspan="9" class="muted">no workspaces match</td></tr>`}</tbody></table>`;
+<tbody>${v.rows.length ? v.rows.map(row) : html`<tr><td colspan="10" class="muted">no workspaces match</td></tr>`}</tbody></table>`;
   const pager = html`<p class="pager">${v.isFirstPage ? '' : html`<a href="${listUrl(v.filter)}">« first page</a> `}${
     v.nextCursor ? html`<a rel="next" href="${listUrl(v.filter, v.nextCursor)}">next page »</a>` : html`<span class="muted">last page</span>`
   }</p>`;

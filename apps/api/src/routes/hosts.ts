@@ -10,7 +10,8 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 /**
  * The fleet's Docker hosts. Workers register their host and keep its heartbeat; operators
- * cordon a host (no new placements; its workspaces stay) and uncordon it.
+ * cordon a host (no new placements; its workspaces stay), drain it (its workspaces move
+ * elsewhere with their config) and uncordon it. A lost host rejoins by itself.
  */
 export function registerHostRoutes(fastify: FastifyInstance, deps: ApiDeps) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -23,9 +24,15 @@ export function registerHostRoutes(fastify: FastifyInstance, deps: ApiDeps) {
     toHostJson(await mustGetHost(deps, req.params.name)),
   );
 
-  const transitions: Array<{ verb: 'cordon' | 'uncordon'; from: HostState[]; to: HostState; summary: string }> = [
+  const transitions: Array<{ verb: 'cordon' | 'uncordon' | 'drain'; from: HostState[]; to: HostState; summary: string }> = [
     { verb: 'cordon', from: ['ready', 'cordoned'], to: 'cordoned', summary: 'No new workspaces are placed on the host; those on it keep running' },
-    { verb: 'uncordon', from: ['ready', 'cordoned'], to: 'ready', summary: 'The host takes new workspaces again' },
+    { verb: 'uncordon', from: ['ready', 'cordoned', 'draining'], to: 'ready', summary: 'The host takes new workspaces again (stops a drain; moves under way finish)' },
+    {
+      verb: 'drain',
+      from: ['ready', 'cordoned', 'draining'],
+      to: 'draining',
+      summary: 'Move every workspace off the host, DRAIN_PARALLEL at a time, with its config volume copied; the host ends cordoned',
+    },
   ];
   for (const t of transitions) {
     app.post(

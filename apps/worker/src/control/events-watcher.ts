@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { AnyRedis } from '@dockyard/shared';
 import { messageOf, requestAutoRestart, type ActionDeps } from '@dockyard/shared';
 import type { DockerEvent, WorkspaceDocker } from '../docker/workspace-docker.ts';
 import { countAutoRestart, type WorkerMetrics } from '../metrics.ts';
@@ -6,7 +6,7 @@ import { sleep } from './leader.ts';
 
 export interface WatcherDeps extends ActionDeps {
   docker: WorkspaceDocker;
-  redis: Redis;
+  redis: AnyRedis;
   metrics: WorkerMetrics;
   prefix: string;
   installationId: string;

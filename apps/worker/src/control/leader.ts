@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { AnyRedis } from '@dockyard/shared';
 import type { Logger } from '@dockyard/shared';
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -10,7 +10,7 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  * while held. Losing the lock (or close()) aborts the task's signal.
  */
 export function runAsLeader(opts: {
-  redis: Redis;
+  redis: AnyRedis;
   key: string;
   ttlMs: number;
   log: Logger;

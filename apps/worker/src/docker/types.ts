@@ -39,6 +39,10 @@ export interface WorkspaceDocker {
   /** the regular files in the config volume, as paths relative to its root */
   listVolumeFiles(workspaceId: string, image: string): Promise<Set<string>>;
   writeVolume(workspaceId: string, image: string, entries: FileEntry[]): Promise<void>;
+  /** the config volume as a tar (entries `./…`), or undefined when there is no volume */
+  exportVolume(workspaceId: string, image: string): Promise<Buffer | undefined>;
+  /** write a tar made by exportVolume into the config volume */
+  importVolume(workspaceId: string, image: string, archive: Buffer): Promise<void>;
   /** remove the workspace's volume helper container, if any (end of every job) */
   releaseVolumeHelper(workspaceId: string): Promise<void>;
   inspectContainer(workspaceId: string): Promise<ContainerState | undefined>;

@@ -58,6 +58,21 @@ export function makeVolumeHelper(docker: Docker, labels: DockerLabels) {
       );
     },
 
+    async exportArchive(workspaceId: string, image: string): Promise<Buffer> {
+      return dockerCall(`export volume ${volumeNameOf(workspaceId)}`, async () => {
+        const stream = await (await helper(workspaceId, image)).getArchive({ path: `${CONFIGS_PATH}/.` });
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+        return Buffer.concat(chunks);
+      });
+    },
+
+    async importArchive(workspaceId: string, image: string, archive: Buffer): Promise<void> {
+      await dockerCall(`import volume ${volumeNameOf(workspaceId)}`, async () =>
+        (await helper(workspaceId, image)).putArchive(archive, { path: CONFIGS_PATH }),
+      );
+    },
+
     async write(workspaceId: string, image: string, entries: FileEntry[]): Promise<void> {
       const archive = await packArchive(entries);
       await dockerCall(`write volume ${volumeNameOf(workspaceId)}`, async () =>

@@ -22,6 +22,20 @@ export function makeVolumes(docker: Docker, labels: DockerLabels, removeHelper: 
       });
     },
 
+    /** does the config volume exist (and may this installation touch it)? */
+    async hasVolume(workspaceId: string): Promise<boolean> {
+      const name = volumeNameOf(workspaceId);
+      return dockerCall(`inspect volume ${name}`, async () => {
+        try {
+          labels.assertManaged('volume', name, (await docker.getVolume(name).inspect()).Labels);
+          return true;
+        } catch (err) {
+          if (statusOf(err) === 404) return false;
+          throw err;
+        }
+      });
+    },
+
     async removeVolume(workspaceId: string): Promise<boolean> {
       const name = volumeNameOf(workspaceId);
       return dockerCall(`remove volume ${name}`, async () => {

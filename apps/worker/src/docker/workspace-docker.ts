@@ -17,8 +17,11 @@ export interface WorkspaceDockerOptions extends LabelOptions {
 export function makeWorkspaceDocker(docker: Docker, opts: WorkspaceDockerOptions): WorkspaceDocker {
   const labels = makeLabels(opts);
   const helper = makeVolumeHelper(docker, labels);
+  const volumes = makeVolumes(docker, labels, helper.remove);
   return {
-    ...makeVolumes(docker, labels, helper.remove),
+    ...volumes,
+    exportVolume: async (workspaceId, image) => ((await volumes.hasVolume(workspaceId)) ? helper.exportArchive(workspaceId, image) : undefined),
+    importVolume: helper.importArchive,
     ...makeContainers(docker, labels, opts.network),
     listVolumeFiles: helper.listFiles,
     writeVolume: helper.write,

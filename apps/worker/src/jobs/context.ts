@@ -27,7 +27,10 @@ export type StepName =
   | 'preflight'
   | 'recover'
   | 'remove-container'
-  | 'purge-volume';
+  | 'purge-volume'
+  | 'export-volume'
+  | 'remove-volume'
+  | 're-place';
 
 /** What steps hand to later steps, each field written by the step named beside it. */
 export interface StepState {
@@ -43,6 +46,10 @@ export interface StepState {
   stopped?: boolean; // stop-container
   containerRemoved?: boolean; // remove-container
   volumePurged?: boolean; // purge-volume
+  exportedFiles?: number; // export-volume (null-free: 0 when there was no volume)
+  volumeRemoved?: boolean; // remove-volume
+  movedTo?: string | null; // re-place (null: waiting for a host)
+  wantsRunning?: boolean; // re-place
 }
 
 /** The part of the state each job kind's steps write, so its `finish` reads nothing else. */
@@ -51,6 +58,7 @@ export interface StateKeys {
   restart: 'stopped' | 'hasConfig' | 'hasMarker' | 'branch' | 'startedAt' | 'exitedEarly' | 'exitCode';
   stop: 'stopped';
   remove: 'containerRemoved' | 'volumePurged';
+  move: 'stopped' | 'exportedFiles' | 'containerRemoved' | 'volumeRemoved' | 'movedTo' | 'wantsRunning';
 }
 export type StateOf<K extends ActionKind> = Pick<StepState, StateKeys[K]>;
 

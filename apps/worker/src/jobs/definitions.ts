@@ -11,6 +11,9 @@ import { waitRunning } from './steps/wait-running.ts';
 import { stopContainer } from './steps/stop-container.ts';
 import { removeContainer } from './steps/remove-container.ts';
 import { purgeVolume } from './steps/purge-volume.ts';
+import { exportVolume } from './steps/export-volume.ts';
+import { removeVolume } from './steps/remove-volume.ts';
+import { rePlace } from './steps/re-place.ts';
 
 /** The transition that ends a job (its cause is the action's). */
 export type FinalTransition = Omit<Transition, 'cause'>;
@@ -52,6 +55,14 @@ export const jobDefinitions: { [K in ActionKind]: JobDefinition<K> } = {
       to: 'removed',
       allowRemoved: true,
       message: `${s.containerRemoved ? 'container removed' : 'no container'}; ${s.volumePurged ? 'config volume purged' : 'config volume kept'}`,
+    }),
+  },
+  move: {
+    // stopped and gone from the old host before anything starts on the new one: never two copies
+    steps: [stopContainer, exportVolume, removeContainer, removeVolume, rePlace],
+    finish: (s) => ({
+      to: s.wantsRunning ? 'provisioning' : 'paused',
+      message: `moved ${s.movedTo ? `to ${s.movedTo}` : 'off its host; waiting for another'} (config copied: ${s.exportedFiles ?? 0} files)`,
     }),
   },
 };

@@ -1,4 +1,5 @@
 import type { Queryable } from './pool.ts';
+import type { WorkspaceRow } from './workspaces.ts';
 
 export const HOST_STATES = ['ready', 'cordoned', 'draining', 'lost'] as const;
 export type HostState = (typeof HOST_STATES)[number];
@@ -102,4 +103,28 @@ export async function listUnplaced(q: Queryable, limit = 500): Promise<Array<{ i
 export async function setWorkspaceHost(q: Queryable, id: string, host: string): Promise<boolean> {
   const { rowCount } = await q.query('update workspaces set host = $2, updated_at = now() where id = $1::uuid and host is null', [id, host]);
   return rowCount === 1;
+}
+
+/** A draining host's workspaces: how many are being moved now, and up to `limit` not yet asked to move. */
+export async function drainProgress(q: Queryable, host: string, limit: number): Promise<{ left: number; moving: number; next: string[] }> {
+  const { rows } = await q.query<{ id: string; moving: boolean }>(
+    `select id, (coalesce(queued_action->>'kind', '') = 'move' or coalesce(running_action->>'kind', '') = 'move') as moving
+       from workspaces where host = $1 and status <> 'removed' order by created_at`,
+    [host],
+  );
+  return { left: rows.length, moving: rows.filter((r) => r.moving).length, next: rows.filter((r) => !r.moving).slice(0, limit).map((r) => r.id) };
+}
+
+/** Workspaces per host and status (those placed nowhere aside), for the metrics. */
+export async function countWorkspacesByHost(q: Queryable): Promise<Array<{ host: string; status: string; n: number }>> {
+  const { rows } = await q.query<{ host: string; status: string; n: number }>(
+    'select host, status::text as status, count(*)::int as n from workspaces where host is not null group by host, status',
+  );
+  return rows;
+}
+
+/** Put a workspace on another host, or on none (null: it waits for placement); returns the row. */
+export async function setWorkspaceHostAnyway(q: Queryable, id: string, host: string | null): Promise<WorkspaceRow> {
+  const { rows } = await q.query<WorkspaceRow>('update workspaces set host = $2, updated_at = now() where id = $1::uuid returning *', [id, host]);
+  return rows[0]!;
 }

@@ -90,11 +90,11 @@ export async function listWorkspaces(
 export async function setQueuedAction(
   q: Queryable,
   id: string,
-  p: { generation: number; jobId: string; action: Action; desiredState: DesiredState; step: string | null },
+  p: { generation: number; jobId: string; action: Action; desiredState: DesiredState | null; step: string | null },
 ): Promise<WorkspaceRow> {
   const { rows } = await q.query<WorkspaceRow>(
     `update workspaces set generation = $2::int, queued_job_id = $3, queued_action = $4::jsonb,
-            desired_state = $5::desired_state, step = $6, updated_at = now()
+            desired_state = coalesce($5::desired_state, desired_state), step = $6, updated_at = now()
       where id = $1::uuid returning *`,
     [id, p.generation, p.jobId, JSON.stringify(p.action), p.desiredState, p.step],
   );

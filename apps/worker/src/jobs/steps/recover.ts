@@ -1,5 +1,6 @@
 import type { Step } from '../context.ts';
-import { copyTemplate, templateFor, writeMarker } from './volume-content.ts';
+import { deleteVolumeImport, getVolumeImport } from '@dockyard/shared';
+import { copyTemplate, runtimeOf, templateFor, writeMarker } from './volume-content.ts';
 
 /**
  * Restart: heal an empty volume from the template, or re-apply the template when
@@ -11,7 +12,13 @@ export const recover: Step<'branch'> = {
     const applyTemplate = ctx.action.kind === 'restart' && ctx.action.applyTemplate;
     const movedFrom = ctx.action.kind === 'restart' ? ctx.action.movedFrom : undefined;
     let branch: string;
-    if (!state.hasConfig) {
+    const copied = !state.hasConfig && movedFrom ? await getVolumeImport(ctx.pool, ctx.workspace.id) : undefined;
+    if (copied) {
+      // moved here by a drain: the old host's volume, user edits and all
+      await ctx.docker.importVolume(ctx.workspace.id, runtimeOf(ctx).image, copied.archive);
+      await deleteVolumeImport(ctx.pool, ctx.workspace.id);
+      branch = `moved from ${copied.from_host} to ${ctx.config.host.name}; config copied (${copied.files} files)`;
+    } else if (!state.hasConfig) {
       const template = await templateFor(ctx);
       await copyTemplate(ctx, template);
       branch = movedFrom
