@@ -4,15 +4,23 @@ import { performance } from 'node:perf_hooks';
 import { setup, teardown } from '../test/global-setup.ts';
 import { startStack, type Stack } from '../test/helpers/stack.ts';
 import { removeLabelled } from '../test/helpers/docker.ts';
+import { startHostEngines, stopHostEngines, type HostEngine } from '../test/helpers/engines.ts';
 import { waitFor } from '../test/helpers/wait.ts';
+import { benchFailover, FAILOVER_HOSTS } from './failover.ts';
+import { benchPlacement } from './placement.ts';
+import { median, printHeader, row } from './report.ts';
 
 process.env.DOCKYARD_TEST_RUN_ID ??= `bench${randomBytes(4).toString('hex')}`;
 const N_PROVISION = Number(process.env.BENCH_PROVISIONS ?? 8);
 const N_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const row = (name: string, value: number, baseline: number, unit: string) =>
-  console.log(`${name.padEnd(44)} ${value.toFixed(1).padStart(9)} ${unit.padEnd(6)} baseline ${baseline.toFixed(1).padStart(9)} ${unit.padEnd(6)} ratio ${(value / baseline).toFixed(2)}`);
+const N_PLACEMENTS = Number(process.env.BENCH_PLACEMENTS ?? 500);
+const N_SEED = Number(process.env.BENCH_SEED_WORKSPACES ?? 10_000);
+const N_FAILOVER_RUNS = Number(process.env.BENCH_FAILOVER_RUNS ?? 3);
+const BENCHES = ['provision', 'requests', 'placement', 'failover'] as const;
+const only = (process.env.BENCH_ONLY ?? BENCHES.join(',')).split(',').map((s) => s.trim());
+const unknown = only.filter((b) => !(BENCHES as readonly string[]).includes(b));
+if (unknown.length) throw new Error(`BENCH_ONLY: unknown ${unknown.join(', ')} (known: ${BENCHES.join(', ')})`);
+const wanted = (b: (typeof BENCHES)[number]) => only.includes(b);
 
 /** Provision through Dockyard (request recorded → online) vs the same Docker work done directly. */
 async function benchProvision(stack: Stack) {
@@ -62,14 +70,32 @@ async function benchRequests(stack: Stack) {
   row(`POST /v1/events throughput (${N_REQUESTS}, 20 at once)`, events, base, 'req/s');
 }
 
+// The fleet's engines are detached dockerds: an interrupted run still stops them (each by its
+// PID) and drops its databases; the worker and API processes share its process group's signal.
+const engines: HostEngine[] = [];
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void stopHostEngines(engines).then(teardown).finally(() => process.exit(130)));
+}
+
 await setup();
-const stack = await startStack({ env: { LOG_LEVEL: 'warn', CRASH_BACKOFF_BASE_MS: '60000' } });
 try {
-  console.log('benchmark                                        value         baseline (same run)        ratio');
-  await benchProvision(stack);
-  await benchRequests(stack);
+  printHeader();
+  if (wanted('provision') || wanted('requests')) {
+    const stack = await startStack({ env: { LOG_LEVEL: 'warn', CRASH_BACKOFF_BASE_MS: '60000' } });
+    try {
+      if (wanted('provision')) await benchProvision(stack);
+      if (wanted('requests')) await benchRequests(stack);
+    } finally {
+      await stack.close();
+    }
+  }
+  if (wanted('placement')) await benchPlacement({ creates: N_PLACEMENTS, seed: N_SEED });
+  if (wanted('failover')) {
+    engines.push(...(await startHostEngines(FAILOVER_HOSTS, 'bench')));
+    await benchFailover(engines, 'bench', N_FAILOVER_RUNS);
+  }
 } finally {
-  await stack.close();
+  await stopHostEngines(engines);
   await teardown();
 }
 process.exit(0);

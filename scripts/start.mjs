@@ -1,4 +1,5 @@
 // `npm start`: install what is missing, start (or reuse) services, migrate, run the api and the worker.
+// `LOCAL_HOSTS=N npm start`: a fleet on one machine, N Docker engines (host-1 … host-N), a worker for each.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveApiToken } from './lib/api-token.mjs';
@@ -6,13 +7,22 @@ import { ensureDeps, ensurePnpm } from './lib/bootstrap.mjs';
 import { killGroup, onShutdownSignals, spawnGroup, stopGroup } from './lib/children.mjs';
 import { probe } from './lib/http-probe.mjs';
 import { ensureRuntimeImage } from './lib/image.mjs';
-import { fatalError, run, say, waitFor } from './lib/proc.mjs';
+import { parseLocalHosts, startLocalHosts, stopLocalHosts, watchEngines } from './lib/local-hosts.mjs';
+import { fail, fatalError, run, say, waitFor } from './lib/proc.mjs';
 import { ensureServices } from './lib/services.mjs';
 
 const repoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const stateDir = path.join(repoDir, '.dockyard');
+const stateDir = path.resolve(process.env.DOCKYARD_STATE_DIR || path.join(repoDir, '.dockyard'));
+let localHostCount = null;
+try {
+  localHostCount = parseLocalHosts(process.env.LOCAL_HOSTS);
+} catch (err) {
+  fail(err.message);
+}
 const children = [];
 let services = null;
+let localHosts = [];
+let stopWatchingEngines = () => {};
 let settingUp = true;
 let interrupted = false;
 let stopping = false;
@@ -20,7 +30,9 @@ let stopping = false;
 async function shutdown(code) {
   if (stopping) return;
   stopping = true;
+  stopWatchingEngines();
   await Promise.all(children.map((c) => stopGroup(c, { label: c.name, graceMs: 20000 })));
+  await stopLocalHosts(localHosts);
   if (services) await services.stop();
   say('stopped');
   process.exit(code);
@@ -53,16 +65,41 @@ function appEnv(token) {
   };
 }
 
-function startApp(name, env) {
+/** Run an app; `onExit(code)` runs if it exits while npm start is not stopping (by default: stop everything). */
+function startApp(name, env, label = name, onExit = undefined) {
   const app = spawnGroup('pnpm', ['exec', 'tsx', `apps/${name}/src/main.ts`], { cwd: repoDir, env });
-  app.name = name;
+  app.name = label;
   children.push(app);
   void app.exited.then((code) => {
     if (stopping) return;
-    console.error(`[dockyard] error: the ${name} exited unexpectedly (code ${code}); stopping everything`);
+    if (onExit) return onExit(code);
+    console.error(`[dockyard] error: the ${label} exited unexpectedly (code ${code}); stopping everything`);
     void shutdown(1);
   });
   return app;
+}
+
+/**
+ * A local host's worker. Its exit, or its engine's, is a host loss, which the fleet survives: the
+ * other hosts' workers take its workspaces over. npm start stops the other half too, as if the
+ * machine had gone (an engine left running without its worker would keep its containers running
+ * beside their copies elsewhere), says so, and keeps running.
+ */
+function startHostWorker(host, env) {
+  host.worker = startApp('worker', { ...env, HOST_NAME: host.name, DOCKER_HOST: host.host }, `${host.name}'s worker`, (code) =>
+    loseHost(host, `${host.name}'s worker exited (code ${code})`),
+  );
+}
+
+function loseHost(host, what) {
+  if (stopping || host.lost) return;
+  host.lost = true;
+  console.error(
+    `[dockyard] ${what}; the fleet treats ${host.name} as lost after HOST_LOST_AFTER_MS and the other hosts take its ` +
+      `workspaces over; stopping the rest of ${host.name} as if its machine had gone; npm start keeps running`,
+  );
+  void stopGroup(host.worker, { label: `${host.name}'s worker`, graceMs: 5000 });
+  void host.stop().catch((err) => console.error(`[dockyard] while stopping ${host.name}'s engine: ${err.message}`));
 }
 
 function printAddresses(env, tokenSource, installation) {
@@ -75,14 +112,34 @@ function printAddresses(env, tokenSource, installation) {
   say(`  docs:       ${base}/docs`);
   // A token the operator set is theirs already: don't echo it.
   say(`  token:      ${tokenSource === 'API_TOKEN' ? '(the API_TOKEN you set)' : `${env.API_TOKEN}  (stored in ${tokenSource})`}`);
+  if (localHosts.length) {
+    say(`  hosts:      ${localHosts.length} local Docker hosts, one worker each (GET /v1/hosts)`);
+    for (const h of localHosts) say(`              ${h.name}  engine ${h.host}  (dockerd pid ${h.pid})`);
+  }
   say('Ctrl-C to stop');
+}
+
+/** Until every local host whose worker still runs is registered `ready` (so a create can use them all). */
+async function waitForHosts(base, token) {
+  await waitFor('the hosts to register', async () => {
+    const answer = await probe(`${base}/v1/hosts`, 2000, { authorization: `Bearer ${token}` });
+    if (answer?.status !== 200) return false;
+    const ready = new Set(answer.body.items.filter((h) => h.state === 'ready').map((h) => h.name));
+    return localHosts.every((h) => ready.has(h.name) || !h.worker.running());
+  }, { timeoutMs: 120000 });
 }
 
 try {
   await ensurePnpm();
   await ensureDeps(repoDir);
-  services = await ensureServices({ stateDir, database: 'dockyard' });
-  await ensureRuntimeImage(services.env.DOCKER_HOST, repoDir);
+  services = await ensureServices({ stateDir, database: 'dockyard', docker: !localHostCount });
+  if (interrupted) await shutdown(130);
+  if (localHostCount) {
+    if (process.env.DOCKER_HOST) say(`LOCAL_HOSTS=${localHostCount}: DOCKER_HOST is not used; each host has an engine of its own`);
+    localHosts = await startLocalHosts({ stateDir, count: localHostCount, repoDir });
+  } else {
+    await ensureRuntimeImage(services.env.DOCKER_HOST, repoDir);
+  }
   if (interrupted) await shutdown(130);
   const { token, source } = resolveApiToken(stateDir);
   const env = appEnv(token);
@@ -92,18 +149,28 @@ try {
   if (migrated !== 0) throw new Error(`migrations failed (exit ${migrated})`);
   if (interrupted) await shutdown(130);
 
-  say(`starting the api (${env.HOST}:${env.PORT}) and the worker`);
+  if (localHosts.length) {
+    say(`starting the api (${env.HOST}:${env.PORT}) and a worker for each host (${localHosts.map((h) => h.name).join(', ')})`);
+  } else {
+    say(`starting the api (${env.HOST}:${env.PORT}) and the worker`);
+  }
   const api = startApp('api', env);
-  startApp('worker', env);
+  if (localHosts.length) {
+    for (const host of localHosts) startHostWorker(host, env);
+    stopWatchingEngines = watchEngines(localHosts, (h) => loseHost(h, `${h.name}'s Docker engine (dockerd pid ${h.pid}) exited`));
+  } else {
+    startApp('worker', env);
+  }
   settingUp = false;
 
-  const readyz = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}/readyz`;
+  const base = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
   let ready;
   await waitFor('the api to answer /readyz', async () => {
     if (!api.running()) throw fatalError('the api exited');
-    ready = await probe(readyz);
+    ready = await probe(`${base}/readyz`);
     return ready?.status === 200;
   }, { timeoutMs: 120000 });
+  if (localHosts.length && !stopping) await waitForHosts(base, token);
   if (!stopping) printAddresses(env, source, ready?.body?.installation);
 } catch (err) {
   settingUp = false;

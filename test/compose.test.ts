@@ -57,6 +57,23 @@ function loadCompose(): { services: Record<string, Service>; volumes: Record<str
   return { services, volumes: raw.volumes ?? {} };
 }
 
+/**
+ * The commented example of a worker on another host (it runs on that machine, so it cannot be a
+ * live service here): the `# worker-host-2:` block, uncommented and parsed.
+ */
+function loadRemoteWorkerExample(): Service {
+  const lines = readFileSync(COMPOSE_FILE, 'utf8').split('\n');
+  const start = lines.findIndex((l) => l.trim() === '# worker-host-2:');
+  expect(start, 'docker-compose.yml has no commented worker-host-2 example').toBeGreaterThan(0);
+  const block: string[] = [];
+  for (const line of lines.slice(start)) {
+    if (!/^ {2}#( |$)/.test(line)) break;
+    block.push(line.slice(4));
+  }
+  const s = (parse(block.join('\n')) as Record<string, Record<string, unknown>>)['worker-host-2']!;
+  return { ...(s as Service), volumes: ((s.volumes as unknown[]) ?? []).map(toMount) };
+}
+
 const { services, volumes } = loadCompose();
 const service = (name: string): Service => {
   const s = services[name];
@@ -137,6 +154,28 @@ describe('docker-compose.yml', () => {
     expect(templates?.readOnly).toBe(true);
     expect(resolve(REPO, templates?.source ?? '')).toBe(join(REPO, 'config', 'templates'));
     expect(mountAt(worker, worker.environment?.RUNTIMES_FILE)?.readOnly).toBe(true);
+  });
+
+  it('runs one worker per Docker host, each naming its host and driving its engine through the local socket', () => {
+    const workers = Object.entries(services).filter(([, s]) => s.build?.args?.APP === 'worker');
+    expect(workers.map(([name]) => name)).toContain('worker');
+    const remote = loadRemoteWorkerExample();
+    for (const [name, worker] of [...workers, ['worker-host-2 (commented example)', remote] as const]) {
+      expect(worker.build?.args?.APP, name).toBe('worker');
+      expect(worker.environment?.HOST_NAME, name).toMatch(/\S/);
+      const socket = /^unix:\/\/(\/.+)$/.exec(worker.environment?.DOCKER_HOST ?? '')?.[1]; // never tcp://
+      expect(socket, name).toBeDefined();
+      expect(mountAt(worker, socket)?.source, name).toBe('/var/run/docker.sock');
+      for (const key of ['DATABASE_URL', 'REDIS_URL', 'TEMPLATES_DIR', 'RUNTIMES_FILE']) expect(worker.environment, `${name} ${key}`).toHaveProperty(key);
+      expect(mountAt(worker, worker.environment?.TEMPLATES_DIR)?.readOnly, name).toBe(true);
+      expect(mountAt(worker, worker.environment?.RUNTIMES_FILE)?.readOnly, name).toBe(true);
+    }
+    // a single-host install (and one from before the fleet) keeps its one host, `local`
+    expect(readFileSync(COMPOSE_FILE, 'utf8')).toContain('HOST_NAME: ${HOST_NAME:-local}');
+    expect(remote.environment?.HOST_NAME).toBe('host-2');
+    // the remote worker reaches this machine's Postgres and Redis, not services of its own compose file
+    expect(remote.environment?.DATABASE_URL).not.toContain('@postgres:');
+    expect(remote.environment?.REDIS_URL).not.toContain('//redis:');
   });
 
   it('runs migrations once, before the api and the worker', () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { startStack, type Stack } from './helpers/stack.ts';
-import { startHostEngine, startHostEngines, stopHostEngines, type HostEngine } from './helpers/engines.ts';
+import { killHostEngine, startHostEngine, startHostEngines, stopHostEngines, type HostEngine } from './helpers/engines.ts';
 import { dockerFor } from './helpers/docker.ts';
 import { startTcpProxy } from './helpers/tcp-proxy.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -52,15 +52,19 @@ describe('fleet host loss', () => {
     await once(child, 'exit');
   };
 
-  it('SIGKILL of host-2 (its worker and its engine): its workspaces run on host-1/host-3 within HOST_LOST_AFTER_MS + 15 s', async () => {
+  it('SIGKILL of host-2 (its worker and its engine): its workspaces run on host-1/host-3 within HOST_LOST_AFTER_MS + 15 s; host-2 back cleans up', async () => {
     const { stack, host2, ids } = await startFleet();
+    let revived: ChildProcess | undefined;
+    const index = engines.findIndex((e) => e.name === 'host-2');
+    let engineDown = false;
     try {
       // the machine dies: its worker, its containers, its engine
       await killProcess(host2);
       const docker2 = dockerFor(engine('host-2').host);
       const mine = await docker2.listContainers({ filters: { label: [`dockyard.installation=${stack.installationId}`] } });
       await Promise.all(mine.map((c) => docker2.getContainer(c.Id).kill().catch(() => undefined)));
-      process.kill(engine('host-2').pid, 'SIGKILL');
+      await killHostEngine(engine('host-2'), GROUP);
+      engineDown = true;
       const killedAt = Date.now();
 
       const moved = await waitFor('host-2\'s workspaces online elsewhere', () => onlineElsewhere(stack, ids['host-2']!), {
@@ -81,12 +85,27 @@ describe('fleet host loss', () => {
       for (const id of [...ids['host-1']!, ...ids['host-3']!]) {
         expect((await stack.request('GET', `/v1/workspaces/${id}`)).body).toMatchObject({ status: 'online', restartCount: 0 });
       }
+
+      // the machine comes back: a new worker process removes the stale copies before it takes work
+      engines[index] = await startHostEngine('host-2', GROUP);
+      engineDown = false;
+      const stale = await dockerFor(engine('host-2').host).listContainers({ all: true, filters: { label: [`dockyard.installation=${stack.installationId}`] } });
+      expect(stale.length).toBeGreaterThan(0); // the dead copies are still there
+      revived = stack.spawnWorker({ HOST_NAME: 'host-2', DOCKER_HOST: engine('host-2').host });
+      await waitFor('host-2 ready again', async () => (await stack.request('GET', '/v1/hosts/host-2')).body.state === 'ready' || undefined);
+      await waitFor('host-2 without stale copies', async () => {
+        const left = await dockerFor(engine('host-2').host).listContainers({ all: true, filters: { label: [`dockyard.installation=${stack.installationId}`] } });
+        return left.length === 0 || undefined;
+      });
+      for (const id of ids['host-2']!) {
+        expect((await stack.events(id)).some((e) => e.message?.startsWith('removed the copy left on host-2'))).toBe(true);
+      }
     } finally {
       await killProcess(host2);
+      if (revived) await killProcess(revived);
       await stack.close();
-      // bring host-2's engine back, so its (dead) containers and volumes can be removed by label
-      const index = engines.findIndex((e) => e.name === 'host-2');
-      engines[index] = await startHostEngine('host-2', GROUP);
+      // a killed engine is started again, so its (dead) containers and volumes can be removed by label
+      if (engineDown) engines[index] = await startHostEngine('host-2', GROUP);
     }
   }, 120_000);
 

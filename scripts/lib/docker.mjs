@@ -16,10 +16,13 @@ function readPid(file) {
   }
 }
 
-/** Paths for a local dockerd. Unix socket paths must stay under 108 bytes, so long ones move to /tmp. */
-function dockerPaths(stateDir) {
+/**
+ * Paths for a local dockerd. Unix socket paths must stay under 108 bytes, so long ones move to /tmp
+ * (into a folder that carries `name`, when given, so a fleet host's socket still names it).
+ */
+function dockerPaths(stateDir, name) {
   const dir = path.join(stateDir, 'docker');
-  const shortDir = `/tmp/dockyard-${shortHash(path.resolve(dir))}`;
+  const shortDir = `/tmp/dockyard-${name ? `${name}-` : ''}${shortHash(path.resolve(dir))}`;
   const localSocket = path.join(dir, 'docker.sock');
   return {
     dir,
@@ -41,13 +44,13 @@ async function stopDockerd(pid, p) {
   if (containerd && isAlive(containerd)) await stopPid(containerd, { label: 'containerd', graceMs: 10000 });
 }
 
-async function startDockerd(stateDir, adopt) {
+async function startDockerd(stateDir, adopt, name) {
   const dockerd = await requireProgram({
     what: 'dockerd',
     find: () => findProgram('dockerd', ['/usr/sbin/dockerd', '/usr/bin/dockerd']),
     aptPackages: ['docker.io'],
   });
-  const p = dockerPaths(stateDir);
+  const p = dockerPaths(stateDir, name);
   const host = `unix://${p.socket}`;
   const previous = readPid(p.pidFile);
   if (previous && isAlive(previous) && (await pingEngine(host))) {
@@ -83,9 +86,10 @@ async function startDockerd(stateDir, adopt) {
 /**
  * A project-local dockerd of its own in `stateDir` (socket, data-root, exec-root, pidfile,
  * `--bridge=none`), e.g. one per local fleet host; `stop` stops it (and only it) by PID.
+ * `name` (a fleet host's) also goes into the /tmp folder a socket path too long for `stateDir` moves to.
  */
-export function startLocalDockerd(stateDir) {
-  return startDockerd(stateDir, true);
+export function startLocalDockerd(stateDir, { name } = {}) {
+  return startDockerd(stateDir, true, name);
 }
 
 /** Resolve the Docker engine; returns { host, stop }. */

@@ -2,9 +2,9 @@
 import http from 'node:http';
 
 /** GET url: { status, body } (body parsed as JSON when it is), or null when nothing answers. */
-export function probe(url, timeoutMs = 2000) {
+export function probe(url, timeoutMs = 2000, headers = {}) {
   return new Promise((resolve) => {
-    const req = http.get(url, { timeout: timeoutMs }, (res) => {
+    const req = http.get(url, { timeout: timeoutMs, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (text += d));

@@ -27,9 +27,10 @@ function claimOwnership(stateDir) {
 /**
  * stateDir: where local services keep their data (`.dockyard` for start, `.dockyard/test` for tests).
  * database: the database to create in a local Postgres. fast: trade Postgres durability for speed.
+ * docker: false when the caller brings its own engines (`LOCAL_HOSTS`): then env has no DOCKER_HOST.
  * Returns { env: { DATABASE_URL, REDIS_URL, DOCKER_HOST }, stop() }; stop() stops only what this call started.
  */
-export async function ensureServices({ stateDir, database = 'postgres', fast = false }) {
+export async function ensureServices({ stateDir, database = 'postgres', fast = false, docker = true }) {
   const absState = path.resolve(stateDir);
   mkdirSync(absState, { recursive: true });
   const ownership = claimOwnership(absState);
@@ -62,9 +63,10 @@ export async function ensureServices({ stateDir, database = 'postgres', fast = f
       REDIS_URL = redis.url;
     }
 
-    const docker = await ensureDocker({ stateDir: absState, adopt });
-    stops.push(docker.stop);
-    return { env: { DATABASE_URL, REDIS_URL, DOCKER_HOST: docker.host }, stop };
+    if (!docker) return { env: { DATABASE_URL, REDIS_URL }, stop };
+    const engine = await ensureDocker({ stateDir: absState, adopt });
+    stops.push(engine.stop);
+    return { env: { DATABASE_URL, REDIS_URL, DOCKER_HOST: engine.host }, stop };
   } catch (err) {
     await stop();
     throw err;

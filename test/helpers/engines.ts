@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalDockerd, type LocalEngine } from '../../scripts/lib/docker.mjs';
 import { ensureRuntimeImage } from '../../scripts/lib/image.mjs';
@@ -23,6 +25,29 @@ export async function startHostEngine(name: string, group: string): Promise<Host
   const engine = await startLocalDockerd(join(REPO, '.dockyard', 'test', 'hosts', `${group}-${name}`));
   await ensureRuntimeImage(engine.host, REPO);
   return { ...engine, name };
+}
+
+/**
+ * The host's machine dies: SIGKILL its dockerd (containers must be killed first by the caller,
+ * as the machine's power going would), and undo the data-root mount that a killed dockerd
+ * leaves behind, so a later start of the same engine does not stack another one.
+ */
+export async function killHostEngine(engine: HostEngine, group: string): Promise<void> {
+  const dataRoot = join(REPO, '.dockyard', 'test', 'hosts', `${group}-${engine.name}`, 'docker', 'data');
+  try {
+    process.kill(engine.pid, 'SIGKILL');
+  } catch {
+    return; // already gone
+  }
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(engine.pid, 0);
+      await new Promise((r) => setTimeout(r, 50));
+    } catch {
+      break;
+    }
+  }
+  if (readFileSync('/proc/self/mounts', 'utf8').includes(` ${dataRoot} `)) spawnSync('umount', ['-l', dataRoot]);
 }
 
 /** Remove this run's objects from the engines, then stop them (each by its own PID). */

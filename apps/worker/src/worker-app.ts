@@ -8,7 +8,7 @@ import { runAsLeader } from './control/leader.ts';
 import { watchContainerEvents } from './control/events-watcher.ts';
 import { runReconciler } from './control/reconciler.ts';
 import { joinFleet, keepHeartbeat, placeWaitingNow } from './control/host-presence.ts';
-import { makeHostFence } from './control/fencing.ts';
+import { makeHostFence, removeStaleCopies } from './control/fencing.ts';
 import { watchFleet } from './control/fleet-watch.ts';
 
 /** Wire and start everything a worker process runs for its host; `close()` stops it in reverse order. */
@@ -30,6 +30,8 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
   redis.on('error', (err) => log.debug({ err }, 'redis client error'));
   const metrics = makeWorkerMetrics(makeMetricsStore(async () => redis, config.queuePrefix), (err) => log.warn({ err }, 'metrics write failed'));
   const deps = { pool, docker, queues, config, log, metrics };
+  // a lost host's worker may come back as a new process: its stale copies go before any job runs
+  if (config.roles.includes('jobs')) await removeStaleCopies({ pool, docker, config, log, installationId }).catch((err) => log.warn({ err }, 'could not remove stale copies; the reconciler reports them'));
   const workers = config.roles.includes('jobs') ? startLifecycleWorkers(deps, bull) : [];
   const fence = makeHostFence({ pool, docker, config, log, installationId, workers });
   const stopHeartbeat = keepHeartbeat(pool, config, log, fence);

@@ -22,12 +22,7 @@ export interface FenceDeps {
  * another host, leaving a note in their event log, then rejoins and takes jobs again.
  */
 export function makeHostFence(deps: FenceDeps) {
-  const host = deps.config.host.name;
   let fenced = false;
-
-  async function ownContainers() {
-    return (await deps.docker.listManagedContainers()).filter((c) => c.installation === deps.installationId && !c.role);
-  }
 
   return {
     get fenced() {
@@ -39,7 +34,7 @@ export function makeHostFence(deps: FenceDeps) {
       fenced = true;
       deps.log.error({ silentForMs }, 'host fenced: cannot report to Postgres; stopping its containers and taking no job');
       await Promise.all(deps.workers.map((w) => w.pause(true).catch(() => undefined)));
-      const containers = await ownContainers().catch((err) => {
+      const containers = await ownContainers(deps).catch((err) => {
         deps.log.error({ err: messageOf(err) }, 'fence: cannot list containers');
         return [];
       });
@@ -57,21 +52,7 @@ export function makeHostFence(deps: FenceDeps) {
 
     /** Report again: clean up what moved away, rejoin as ready, take jobs. Throws (and stays fenced) if Postgres fails meanwhile. */
     async rejoin(): Promise<void> {
-      let removed = 0;
-      for (const c of await ownContainers()) {
-        const row = await getWorkspace(deps.pool, c.workspaceId);
-        if (row && row.host === host && row.status !== 'removed') continue;
-        await deps.docker.removeContainer(c.workspaceId);
-        await deps.docker.removeVolume(c.workspaceId);
-        removed++;
-        if (row) {
-          await insertNote(deps.pool, {
-            workspaceId: row.id,
-            cause: `host rejoined: ${host}`,
-            message: `removed the copy left on ${host} (container and config volume): the workspace is on ${row.host ?? 'no host'} now`,
-          });
-        }
-      }
+      const removed = await removeStaleCopies(deps);
       await registerHost(deps.pool, deps.config.host);
       fenced = false;
       deps.workers.forEach((w) => w.resume());
@@ -80,3 +61,36 @@ export function makeHostFence(deps: FenceDeps) {
   };
 }
 export type HostFence = ReturnType<typeof makeHostFence>;
+
+async function ownContainers(deps: Pick<FenceDeps, 'docker' | 'installationId'>) {
+  return (await deps.docker.listManagedContainers()).filter((c) => c.installation === deps.installationId && !c.role);
+}
+
+/**
+ * Remove this host's copies of workspaces that are placed on another host now (moved after a
+ * loss, or while this host was away): container and config volume, with a note in the
+ * workspace's event log (only the container, if the workspace was removed meanwhile). Run before the host takes any job: when it rejoins after a fence,
+ * and when a worker starts (a lost host's worker may come back as a new process). Containers
+ * of workspaces this installation does not know are orphans, the reconciler's business.
+ */
+export async function removeStaleCopies(deps: Omit<FenceDeps, 'workers'>): Promise<number> {
+  const host = deps.config.host.name;
+  let removed = 0;
+  for (const c of await ownContainers(deps)) {
+    const row = await getWorkspace(deps.pool, c.workspaceId);
+    if (!row || row.host === host) continue;
+    await deps.docker.removeContainer(c.workspaceId);
+    removed++;
+    // a removed workspace's config volume is kept (unless purged): only its container goes
+    if (row.status !== 'removed') {
+      await deps.docker.removeVolume(c.workspaceId);
+      await insertNote(deps.pool, {
+        workspaceId: row.id,
+        cause: `host rejoined: ${host}`,
+        message: `removed the copy left on ${host} (container and config volume): the workspace is on ${row.host ?? 'no host'} now`,
+      });
+    }
+  }
+  if (removed > 0) deps.log.warn({ removed }, 'removed stale copies of workspaces placed elsewhere');
+  return removed;
+}
