@@ -31,8 +31,8 @@ await runWithServices({
   command: (_services, image) => {
     say(`running vitest (test run ${runId})`);
     return {
-      cmd: 'pnpm',
-      args: ['exec', 'vitest', 'run', ...process.argv.slice(2)],
+      cmd: process.execPath,
+      args: [path.join(repoDir, 'scripts', 'test-phases.mjs'), ...process.argv.slice(2)],
       env: { DOCKYARD_TEST_IMAGE: image, DOCKYARD_TEST_RUN_ID: runId },
     };
   },

@@ -5,7 +5,9 @@ import { makeRedisClient } from '@dockyard/shared';
 export async function deleteKeysUnder(url: string, prefix: string): Promise<number> {
   const client = makeRedisClient(url);
   try {
+    if (client.status !== 'ready') await new Promise((resolve, reject) => client.once('ready', resolve).once('error', reject));
     const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+    if (client instanceof Cluster && nodes.length === 0) throw new Error('the cluster client knows no master');
     let n = 0;
     for (const node of nodes) {
       for (const key of await node.keys(`${prefix}:*`)) n += await node.del(key);

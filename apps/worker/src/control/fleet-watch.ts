@@ -38,14 +38,17 @@ async function drainHosts(deps: FleetWatchDeps): Promise<void> {
  */
 export async function watchFleet(deps: FleetWatchDeps, signal: AbortSignal): Promise<void> {
   deps.log.info({ lostAfterMs: deps.timing.HOST_LOST_AFTER_MS, reschedule: deps.reschedule }, 'fleet watch started');
-  // Only a watch that itself reached Postgres for a whole HOST_LOST_AFTER_MS may judge others
-  // silent: after an outage of its own (or of Postgres for everyone) every heartbeat looks old.
+  // Only a watch that has reached Postgres for a while may judge others silent: after an outage
+  // of its own (or of Postgres for everyone) every heartbeat looks old until the live hosts have
+  // reported again — within two heartbeats plus a connection timeout. (Not a whole
+  // HOST_LOST_AFTER_MS: a new leader, after the old one died with its host, would add that.)
+  const settleMs = Math.min(deps.timing.HOST_LOST_AFTER_MS, 2 * deps.timing.HOST_HEARTBEAT_MS + 2_000);
   let healthySince: number | undefined;
   while (!signal.aborted) {
     try {
       const hosts = await listHosts(deps.pool); // every pass reaches Postgres, so an outage resets the window
       healthySince ??= Date.now();
-      const judged = Date.now() - healthySince >= deps.timing.HOST_LOST_AFTER_MS;
+      const judged = Date.now() - healthySince >= settleMs;
       const newlyLost = judged ? await markLostHosts(deps.pool, deps.timing.HOST_LOST_AFTER_MS) : [];
       for (const host of newlyLost) {
         deps.log.error({ lostHost: host, silentForMs: deps.timing.HOST_LOST_AFTER_MS }, 'host lost: its workers stopped reporting');
