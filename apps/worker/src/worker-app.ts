@@ -24,6 +24,7 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
     network: config.network,
     extraLabels: config.extraLabels,
     installationId,
+    hostName: host,
   });
   // one plain client for the metrics store and the leader locks (BullMQ keeps its own)
   const redis = makeRedisClient(config.redisUrl, { maxRetriesPerRequest: 2 });

@@ -12,6 +12,8 @@ export const jobIdOf = (workspaceId: string, generation: number): string => `${w
 /** Which installation made a Docker object (its id is in Postgres, table `installation`). */
 export const INSTALLATION_LABEL = 'dockyard.installation';
 export const ROLE_LABEL = 'dockyard.role';
+/** Which host of the fleet made a Docker object (two hosts pointed at one engine by mistake keep apart). */
+export const HOST_LABEL = 'dockyard.host';
 
 /** The generation a job id was made for. */
 export const generationOf = (jobId: string): number => Number(jobId.slice(jobId.lastIndexOf('.') + 1));

@@ -62,8 +62,12 @@ export function makeHostFence(deps: FenceDeps) {
 }
 export type HostFence = ReturnType<typeof makeHostFence>;
 
-async function ownContainers(deps: Pick<FenceDeps, 'docker' | 'installationId'>) {
-  return (await deps.docker.listManagedContainers()).filter((c) => c.installation === deps.installationId && !c.role);
+/** This installation's workspace containers made by this host (or, made before the fleet, by no host). */
+async function ownContainers(deps: Pick<FenceDeps, 'docker' | 'installationId' | 'config'>) {
+  const host = deps.config.host.name;
+  return (await deps.docker.listManagedContainers()).filter(
+    (c) => c.installation === deps.installationId && !c.role && (c.host === host || c.host === undefined),
+  );
 }
 
 /**
@@ -77,6 +81,7 @@ export async function removeStaleCopies(deps: Omit<FenceDeps, 'workers'>): Promi
   const host = deps.config.host.name;
   let removed = 0;
   for (const c of await ownContainers(deps)) {
+    if (c.host !== host) continue; // removal only of what this host itself made
     const row = await getWorkspace(deps.pool, c.workspaceId);
     if (!row || row.host === host) continue;
     await deps.docker.removeContainer(c.workspaceId);

@@ -3,6 +3,8 @@ import type { ManagedContainer } from '../docker/workspace-docker.ts';
 
 export interface OwnershipDeps extends ActionDeps {
   installationId: string;
+  /** the host whose engine is listed */
+  host: string;
   /** RECONCILE_ADOPT_UNLABELLED: adopt every unlabelled managed container this installation sees */
   adoptUnlabelled: boolean;
 }
@@ -23,6 +25,8 @@ export interface Ownership {
  * rest are reported once (and remembered in Postgres) and left alone.
  */
 export async function sortByOwner(deps: OwnershipDeps, containers: ManagedContainer[]): Promise<Ownership> {
+  // another host's containers (two hosts pointed at one engine) are that host's business
+  containers = containers.filter((c) => c.host === undefined || c.host === deps.host);
   const mine = containers.filter((c) => c.installation === deps.installationId);
   const unlabelled = containers.filter((c) => c.installation === undefined);
   await forgetUnlabelled(deps.pool, unlabelled.map((c) => c.id));

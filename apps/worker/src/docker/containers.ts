@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { ROLE_LABEL, TransientError, WORKSPACE_ID_LABEL, containerNameOf, volumeNameOf, INSTALLATION_LABEL } from '@dockyard/shared';
+import { HOST_LABEL, INSTALLATION_LABEL, ROLE_LABEL, TransientError, WORKSPACE_ID_LABEL, containerNameOf, volumeNameOf } from '@dockyard/shared';
 import { dockerCall, statusOf } from './errors.ts';
 import { inspectOrUndefined } from './inspect.ts';
 import type { DockerLabels } from './labels.ts';
@@ -114,6 +114,7 @@ export function makeContainers(docker: Docker, labels: DockerLabels, network: st
         role: c.Labels[ROLE_LABEL],
         running: c.State === 'running',
         installation: c.Labels[INSTALLATION_LABEL],
+        host: c.Labels[HOST_LABEL],
       }));
     },
 

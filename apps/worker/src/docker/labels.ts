@@ -1,10 +1,12 @@
-import { INSTALLATION_LABEL, MANAGED_LABEL, PermanentError, WORKSPACE_ID_LABEL } from '@dockyard/shared';
+import { HOST_LABEL, INSTALLATION_LABEL, MANAGED_LABEL, PermanentError, WORKSPACE_ID_LABEL } from '@dockyard/shared';
 
 export interface LabelOptions {
   /** DOCKER_LABELS: put on every object, and narrow what is listed */
   extraLabels: Record<string, string>;
   /** this installation's id: on every object created, and required of every object touched by name */
   installationId: string;
+  /** the host this worker serves: on every object created */
+  hostName: string;
 }
 
 export type Labels = Record<string, string> | null | undefined;
@@ -17,6 +19,7 @@ export function makeLabels(opts: LabelOptions) {
       ...extra,
       [MANAGED_LABEL]: 'true',
       [INSTALLATION_LABEL]: opts.installationId,
+      [HOST_LABEL]: opts.hostName,
       [WORKSPACE_ID_LABEL]: workspaceId,
     }),
 

@@ -18,6 +18,8 @@ export interface ManagedContainer {
   running: boolean;
   /** the installation label, undefined on objects an older Dockyard (or the system it replaces) made */
   installation: string | undefined;
+  /** the host label, undefined on objects made before the fleet */
+  host: string | undefined;
 }
 
 export interface ContainerSpec {
