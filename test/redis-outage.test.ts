@@ -175,4 +175,31 @@ describe('Redis outage', () => {
     expect(containers).toHaveLength(1);
     expect(containers[0]!.State).toBe('running');
   });
+
+  it('the workers keep taking jobs after Redis restarted twice in a row and after a long outage', async () => {
+    const LONG_OUTAGE_MS = Number(process.env.DOCKYARD_TEST_LONG_OUTAGE_MS ?? 60_000);
+    const { workspace } = await stack.create('busybox', 'outages');
+    await stack.waitForStatus(workspace.id, 'online');
+    const restartAndWait = async (reason: string) => {
+      await waitForReadyz(stack, 200, 15_000);
+      const res = await stack.request('POST', `/v1/workspaces/${workspace.id}/restart`, { body: { reason } });
+      expect(res.status).toBe(202);
+      const started = Date.now();
+      await stack.waitForJob(workspace.id, res.body.jobId, 'online', 45_000);
+      return Date.now() - started;
+    };
+    // twice in a row, back to back
+    await outage(async () => undefined);
+    await outage(async () => undefined);
+    const afterTwo = await restartAndWait('after two restarts of Redis');
+    // a long one
+    await outage(async () => {
+      await waitForReadyz(stack, 503, 10_000);
+      await new Promise((r) => setTimeout(r, LONG_OUTAGE_MS));
+    });
+    const afterLong = await restartAndWait(`after ${LONG_OUTAGE_MS / 1000} s without Redis`);
+    console.log(`[redis-outage] restart → online after two Redis restarts: ${afterTwo} ms; after a ${LONG_OUTAGE_MS / 1000} s outage: ${afterLong} ms`);
+    await stack.waitForIdle(workspace.id);
+    expect((await row(workspace.id)).status).toBe('online');
+  }, 180_000);
 });

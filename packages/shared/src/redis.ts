@@ -42,12 +42,20 @@ export function parseRedisUrl(url: string): RedisTarget {
 
 export type AnyRedis = Redis | Cluster;
 
+/**
+ * Reconnect at most 2 s apart, however long Redis was gone: BullMQ's own default backs off to
+ * 20 s, so workers took up to 20 s to take jobs again after a long outage (measured: 17.5 s
+ * after a 60 s outage).
+ */
+const RECONNECT_MAX_MS = 2_000;
+export const reconnectDelay = (times: number): number => Math.min(100 * 2 ** Math.min(times, 10), RECONNECT_MAX_MS);
+
 /** A plain client (or cluster client) for REDIS_URL. */
 export function makeRedisClient(url: string, options: RedisOptions = {}): AnyRedis {
   const t = parseRedisUrl(url);
-  if (!t.cluster) return new Redis({ ...t.nodes[0], ...t.options, ...options });
+  if (!t.cluster) return new Redis({ ...t.nodes[0], ...t.options, retryStrategy: reconnectDelay, ...options });
   const { enableOfflineQueue, ...redisOptions } = options;
-  return new Cluster(t.nodes, { redisOptions: { ...t.options, ...redisOptions }, enableOfflineQueue });
+  return new Cluster(t.nodes, { redisOptions: { ...t.options, ...redisOptions }, enableOfflineQueue, clusterRetryStrategy: reconnectDelay });
 }
 
 /**
@@ -59,7 +67,7 @@ export function makeRedisClient(url: string, options: RedisOptions = {}): AnyRed
 export function redisConnection(url: string): ConnectionOptions {
   const t = parseRedisUrl(url);
   if (t.cluster) return makeRedisClient(url, { maxRetriesPerRequest: null }) as ConnectionOptions;
-  return { ...t.nodes[0], ...t.options, maxRetriesPerRequest: null };
+  return { ...t.nodes[0], ...t.options, retryStrategy: reconnectDelay, maxRetriesPerRequest: null };
 }
 
 /**
@@ -70,7 +78,7 @@ export function redisConnection(url: string): ConnectionOptions {
 export function producerRedisConnection(url: string): ConnectionOptions {
   const t = parseRedisUrl(url);
   if (t.cluster) return makeRedisClient(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) as ConnectionOptions;
-  return { ...t.nodes[0], ...t.options, maxRetriesPerRequest: 1, enableOfflineQueue: false };
+  return { ...t.nodes[0], ...t.options, retryStrategy: reconnectDelay, maxRetriesPerRequest: 1, enableOfflineQueue: false };
 }
 
 /** Close a connection made by redisConnection if it is a client (BullMQ closes only what it made itself). */
