@@ -35,7 +35,7 @@ const configError = (fn: () => unknown): string => {
 describe('configuration is validated at start', () => {
   it('accepts a good environment and applies production defaults', () => {
     const api = loadApiConfig(good);
-    expect(api).toMatchObject({ port: 8080, host: '127.0.0.1', queuePrefix: 'dockyard' });
+    expect(api).toMatchObject({ port: 8080, host: '127.0.0.1', queuePrefix: 'dockyard', authFailuresPerMinute: 30, requestTimeoutMs: 30_000 });
     expect(api.timing).toMatchObject({ RETRY_ATTEMPTS: 5, LEASE_MS: 30_000 });
     const worker = loadWorkerConfig(good);
     expect(worker).toMatchObject({ dockerHost: 'unix:///var/run/docker.sock', network: 'bridge', extraLabels: {} });
@@ -47,6 +47,8 @@ describe('configuration is validated at start', () => {
     expect(configError(() => loadApiConfig({ ...good, DATABASE_URL: 'mysql://x' }))).toContain('DATABASE_URL');
     expect(configError(() => loadApiConfig({ ...good, REDIS_URL: undefined }))).toContain('REDIS_URL');
     expect(configError(() => loadApiConfig({ ...good, PORT: 'eighty' }))).toContain('PORT');
+    expect(configError(() => loadApiConfig({ ...good, AUTH_FAILURES_PER_MINUTE: '-1' }))).toContain('AUTH_FAILURES_PER_MINUTE');
+    expect(configError(() => loadApiConfig({ ...good, REQUEST_TIMEOUT_MS: '10' }))).toContain('REQUEST_TIMEOUT_MS');
     expect(configError(() => loadWorkerConfig({ ...good, RETRY_ATTEMPTS: '0' }))).toContain('RETRY_ATTEMPTS');
     expect(configError(() => loadWorkerConfig({ ...good, DOCKER_HOST: 'ftp://x' }))).toContain('DOCKER_HOST');
     expect(configError(() => loadWorkerConfig({ ...good, TEMPLATES_DIR: join(dir, 'missing') }))).toContain('TEMPLATES_DIR');

@@ -45,6 +45,9 @@ describe.skipIf(!existsSync(CHROMIUM))('operator UI in a real browser (headless 
   let context: BrowserContext;
   let online: { id: string; name: string };
   let failed: { id: string; name: string };
+  /** every URL the authenticated browser asked for, and what its Content-Security-Policy refused */
+  const requested: string[] = [];
+  const refusedByCsp: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -56,6 +59,8 @@ describe.skipIf(!existsSync(CHROMIUM))('operator UI in a real browser (headless 
     failed = { id: b.workspace.id, name: 'ui-broken' };
     browser = await openBrowser({ username: 'operator', password: stack.token });
     context = browser.context;
+    context.on('request', (r) => requested.push(r.url()));
+    context.on('console', (m) => m.type() === 'error' && /Content Security Policy/.test(m.text()) && refusedByCsp.push(m.text()));
   });
   afterAll(async () => {
     await browser?.close(); // before the stack closes: after-hooks run in reverse
@@ -100,16 +105,20 @@ describe.skipIf(!existsSync(CHROMIUM))('operator UI in a real browser (headless 
     await page.close();
   });
 
-  it('keeps retry and clean on lifecycle queues but makes the dead-letter queue read-only', async () => {
+  it('offers no add or retry on lifecycle queues and makes the dead-letter queue read-only', async () => {
     const put = (path: string) => context.request.put(`${stack.url}/admin/queues/api/queues/${path}`);
-    expect((await put('dead-letter/clean/waiting')).status()).toBe(405);
-    expect((await put('dead-letter/retry/failed')).status()).toBe(405);
+    expect((await put('dead-letter/clean/waiting')).status()).toBe(409);
+    expect((await put('dead-letter/retry/failed')).status()).toBe(409);
+    expect((await put(`${encodeURIComponent('provision@local')}/retry/failed`)).status()).toBe(409);
     expect((await put(`${encodeURIComponent('provision@local')}/clean/failed`)).status()).toBe(200);
+    const add = await context.request.post(`${stack.url}/admin/queues/api/queues/${encodeURIComponent('provision@local')}/add`, { data: { name: 'x', data: {} } });
+    expect(add.status()).toBe(409);
+    expect(await add.json()).toMatchObject({ error: { code: 'CONFLICT' } });
     const queues = await (await context.request.get(`${stack.url}/admin/queues/api/queues`)).json();
     const byName = Object.fromEntries(queues.queues.map((q: any) => [q.name, q]));
     expect(byName['dead-letter'].readOnlyMode).toBe(true);
     expect(byName['provision@local'].readOnlyMode).toBe(false);
-    expect(byName['provision@local'].allowRetries).toBe(true);
+    expect(byName['provision@local'].allowRetries).toBe(false);
   });
 
   it('shows the workspaces page with status, step, errors and links to events and jobs', async () => {
@@ -159,5 +168,17 @@ describe.skipIf(!existsSync(CHROMIUM))('operator UI in a real browser (headless 
     await page.getByText('/v1/workspaces/{id}/restart').first().waitFor({ timeout: 15_000 });
     await page.screenshot({ path: join(SHOTS, 'docs.png'), fullPage: false });
     await page.close();
+  });
+
+  // runs last: it checks what the pages above asked for
+  it('never asks a host other than the API for anything, and the pages need nothing their CSP refuses', async () => {
+    const page = await context.newPage();
+    await page.goto(`${stack.url}/admin/queues`);
+    await page.getByRole('link', { name: /^provision@local/ }).first().waitFor({ timeout: 15_000 });
+    await page.close();
+    expect(requested.length).toBeGreaterThan(10);
+    const elsewhere = requested.filter((u) => !u.startsWith(`${stack.url}/`) && !/^(data|blob):/.test(u));
+    expect(elsewhere).toEqual([]);
+    expect(refusedByCsp).toEqual([]);
   });
 });

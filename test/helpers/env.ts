@@ -43,5 +43,6 @@ export const FAST_TIMING = {
   SHUTDOWN_TIMEOUT_MS: '5000',
   LEADER_TTL_MS: '1500',
   RATE_LIMIT_PER_MINUTE: '0', // the suite polls hard; test/api.rate-limit.test.ts sets its own
+  AUTH_FAILURES_PER_MINUTE: '0', // many tests probe refusals from one IP; test/api.auth-failures.test.ts sets its own
   RECONCILE_INTERVAL_MS: '600000',
 };

@@ -1,10 +1,13 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.ts';
 import { makeAuthHook } from './auth.ts';
 import { handleError, handleNotFound } from './errors.ts';
+import { answerClientError, handleFrameworkError } from './protocol-errors.ts';
+import { withRequestSerializer } from './request-log.ts';
+import { parseEmptyJsonAsNoBody } from './json-body.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerWorkspaceRoutes } from './routes/workspaces.ts';
 import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
@@ -12,7 +15,8 @@ import { registerMetrics } from './metrics.ts';
 import { documentPlainRoutes } from './openapi-docs.ts';
 import { registerAdmin } from './admin/register-admin.ts';
 import { registerAutoRestartRoutes } from './routes/auto-restart.ts';
-import { registerRateLimit } from './rate-limit.ts';
+import { registerAuthFailureLimit, registerRateLimit } from './rate-limit.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
 import { registerInstallationRoutes } from './routes/installation.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
 
@@ -20,14 +24,23 @@ const BODY_LIMIT = 1024 * 1024;
 
 /** Build the Fastify app without listening (main.ts listens; tests use inject or listen on port 0). */
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  // the whole request, headers and body, must arrive within REQUEST_TIMEOUT_MS, else it is answered and the connection closed
+  const timeout = deps.config.requestTimeoutMs;
   const app = Fastify({
-    loggerInstance: deps.log as unknown as FastifyBaseLogger,
+    requestTimeout: timeout,
+    http: { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1_000, timeout) },
+    loggerInstance: withRequestSerializer(deps.log),
     bodyLimit: BODY_LIMIT,
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: answerClientError,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
+  parseEmptyJsonAsNoBody(app);
+  await registerSecurityHeaders(app);
+  registerAuthFailureLimit(app, deps);
   app.addHook('onRequest', makeAuthHook(deps.config.apiToken));
   await registerRateLimit(app, deps);
   documentPlainRoutes(app);

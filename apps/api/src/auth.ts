@@ -9,15 +9,22 @@ export function tokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-/** The presented credential: a Bearer token, or (for browsers) the password of HTTP Basic auth. */
+// Exactly `<scheme> <credential>`, one space; the credential is everything after it (compared whole).
+const AUTHORIZATION = /^(?<scheme>[A-Za-z]+) (?<credential>\S.*)$/s;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * The presented credential: `Bearer <token>`, or (for browsers) `Basic <base64 of user:token>`.
+ * Parsed strictly: anything after the token is part of what is compared, so `Bearer <token> junk`
+ * is a wrong token, not the token.
+ */
 export function credentialOf(req: FastifyRequest, allowBasic: boolean): string | undefined {
-  const header = req.headers.authorization;
-  if (!header) return undefined;
-  const [scheme, value] = header.split(' ', 2);
-  if (!value) return undefined;
-  if (scheme?.toLowerCase() === 'bearer') return value.trim();
-  if (allowBasic && scheme?.toLowerCase() === 'basic') {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const parts = AUTHORIZATION.exec(req.headers.authorization ?? '')?.groups;
+  if (!parts) return undefined;
+  const scheme = parts.scheme!.toLowerCase();
+  if (scheme === 'bearer') return parts.credential;
+  if (allowBasic && scheme === 'basic' && BASE64.test(parts.credential!)) {
+    const decoded = Buffer.from(parts.credential!, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     return colon >= 0 ? decoded.slice(colon + 1) : undefined;
   }
@@ -36,6 +43,7 @@ export function makeAuthHook(apiToken: string) {
     const given = credentialOf(req, browser);
     if (given !== undefined && tokenMatches(given, apiToken)) return;
     if (browser) reply.header('WWW-Authenticate', 'Basic realm="dockyard", charset="UTF-8"');
-    throw new ApiError('UNAUTHORIZED', given === undefined ? 'missing bearer token' : 'invalid token');
+    if (given !== undefined) throw new ApiError('UNAUTHORIZED', 'invalid token');
+    throw new ApiError('UNAUTHORIZED', req.headers.authorization ? 'the Authorization header must be "Bearer <token>"' : 'missing bearer token');
   };
 }

@@ -7,6 +7,8 @@ const ApiEnv = ConnectionEnv.extend(TimingEnv.shape).extend(PlacementEnv.shape).
   API_TOKEN: z.string().min(32, 'must be at least 32 characters'),
   RUNTIMES_FILE: z.string().min(1),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60_000),
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
 });
 
 export interface ApiConfig extends ConnectionConfig {
@@ -17,6 +19,10 @@ export interface ApiConfig extends ConnectionConfig {
   runtimes: RuntimesManifest;
   /** requests a minute one client (IP) may make; 0 = no limit */
   rateLimitPerMinute: number;
+  /** refused (401) requests a minute one client (IP) may make before all its requests get 429; 0 = no limit */
+  authFailuresPerMinute: number;
+  /** how long a client has to send a whole request, headers and body */
+  requestTimeoutMs: number;
   placement: PlacementStrategy;
 }
 
@@ -31,6 +37,8 @@ export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
     timing: parseEnv(TimingEnv, env),
     runtimes: loadRuntimesFile(e.RUNTIMES_FILE),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     placement: e.PLACEMENT,
   };
 }

@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import { WORKSPACE_STATUSES, countWorkspacesByHost, listHosts, type HostWithUsage } from '@dockyard/shared';
+import { WORKSPACE_STATUSES, countWorkspacesByHost, listHosts, readWorkers, type HostWithUsage } from '@dockyard/shared';
 import type { ApiDeps } from './deps.ts';
 import { isHostUp } from './host-health.ts';
 
@@ -10,7 +10,7 @@ type OnFailure = (source: string) => (err: unknown) => void;
  * whether it is up, and its workspaces per status (every status of every host, zeros too,
  * so a series does not vanish when its last workspace leaves).
  */
-export function registerHostGauges(registry: Registry, deps: Pick<ApiDeps, 'pool' | 'config'>, failed: OnFailure) {
+export function registerHostGauges(registry: Registry, deps: Pick<ApiDeps, 'pool' | 'config' | 'redis'>, failed: OnFailure) {
   new Gauge({
     name: 'dockyard_host_workspaces',
     help: 'Workspaces placed on each host, by status (from Postgres)',
@@ -46,4 +46,17 @@ export function registerHostGauges(registry: Registry, deps: Pick<ApiDeps, 'pool
     (h, now) => (isHostUp(h, deps.config.timing.HOST_LOST_AFTER_MS, now) ? 1 : 0),
   );
   perHost('dockyard_host_capacity', 'How many workspaces each host takes (HOST_CAPACITY of its workers)', (h) => h.capacity);
+
+  new Gauge({
+    name: 'dockyard_workers',
+    help: 'Worker processes that reported within three heartbeats, by host and state: alive, stuck (its job workers stopped taking jobs), fenced',
+    labelNames: ['host', 'state'],
+    registers: [registry],
+    async collect() {
+      const workers = await readWorkers(deps.redis, deps.config.queuePrefix, 3 * deps.config.timing.HOST_HEARTBEAT_MS).catch(failed('workers'));
+      if (!workers) return;
+      this.reset();
+      for (const w of workers) this.inc({ host: w.host, state: w.state });
+    },
+  });
 }

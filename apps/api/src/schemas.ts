@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HostName, RuntimeName, WorkspaceEventJson, WorkspaceJson } from '@dockyard/shared';
+import { HostName, PageCursor, RuntimeName, StoredText, WorkspaceEventJson, WorkspaceJson } from '@dockyard/shared';
 
 /** Request and response schemas: they validate requests and generate /openapi.json. */
 // The workspace and event JSON are declared once, in shared, next to the functions that build them.
@@ -16,13 +16,13 @@ export const WorkspaceAccepted = z.object({ workspace: WorkspaceJson, jobId: z.s
 export const IdParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
 
 export const EnvVars = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'env names are letters, digits and _'), z.string().max(32_768))
+  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'env names are letters, digits and _'), StoredText.max(32_768))
   .refine((e) => Object.keys(e).length <= 200, 'at most 200 env variables');
 
 export function makeCreateWorkspaceBody(runtimeNames: string[]) {
   const known = new Set(runtimeNames);
   return z.strictObject({
-    name: z.string().trim().min(1, 'name is required').max(100, 'name is at most 100 characters'),
+    name: StoredText.trim().min(1, 'name is required').max(100, 'name is at most 100 characters'),
     runtime: RuntimeName.refine((r) => known.has(r), {
       message: `unknown runtime; known runtimes: ${runtimeNames.join(', ') || '(none)'}`,
     }),
@@ -37,7 +37,7 @@ export const ListWorkspacesQuery = z.object({
   runtime: RuntimeName.optional(),
   host: HostName.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: PageCursor.optional(),
 });
 
 export const WorkspaceList = z.object({ items: z.array(WorkspaceJson), nextCursor: z.string().nullable() });
@@ -46,15 +46,18 @@ export const EventsQuery = z.object({ limit: z.coerce.number().int().min(1).max(
 
 export const EventList = z.object({ items: z.array(WorkspaceEventJson) });
 
-export const RestartBody = z
-  .strictObject({
+/** A body the client may leave out: no body, or an empty one, reads as `{}` (Fastify hands the schema null). */
+export const optionalBody = <S extends z.ZodType>(schema: S) => z.preprocess((body) => body ?? {}, schema);
+
+export const RestartBody = optionalBody(
+  z.strictObject({
     applyTemplate: z.boolean().optional(),
-    reason: z.string().max(500, 'reason is at most 500 characters').optional(),
-  })
-  .default({});
+    reason: StoredText.max(500, 'reason is at most 500 characters').optional(),
+  }),
+);
 
 export const DeleteQuery = z.object({ purge: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') });
 
 export const IdempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(200).optional(),
+  'idempotency-key': StoredText.min(1).max(200).optional(),
 });

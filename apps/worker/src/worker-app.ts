@@ -10,6 +10,7 @@ import { runReconciler } from './control/reconciler.ts';
 import { joinFleet, keepHeartbeat, placeWaitingNow } from './control/host-presence.ts';
 import { makeHostFence, removeStaleCopies } from './control/fencing.ts';
 import { watchFleet } from './control/fleet-watch.ts';
+import { startWorkerReports } from './control/worker-report.ts';
 
 /** Wire and start everything a worker process runs for its host; `close()` stops it in reverse order. */
 export async function startWorker(config: WorkerConfig, log: Logger) {
@@ -36,6 +37,7 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
   const workers = config.roles.includes('jobs') ? startLifecycleWorkers(deps, bull) : [];
   const fence = makeHostFence({ pool, docker, config, log, installationId, workers });
   const stopHeartbeat = keepHeartbeat(pool, config, log, fence);
+  const stopReports = startWorkerReports({ redis, config, workers, fence, log });
 
   const placement = {
     pool,
@@ -57,23 +59,29 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
     lead(`watcher:${host}`, (s) => watchContainerEvents(watcherDeps, s));
   }
   if (config.roles.includes('reconciler')) {
-    const reconcilerDeps = { ...placement, docker, metrics, removeOrphans: config.removeOrphans, adoptUnlabelled: config.adoptUnlabelled, log: log.child({ loop: 'reconciler' }) };
+    const reconcilerDeps = { ...placement, redis, queuePrefix: config.queuePrefix, docker, metrics, removeOrphans: config.removeOrphans, adoptUnlabelled: config.adoptUnlabelled, log: log.child({ loop: 'reconciler' }) };
     lead(`reconciler:${host}`, (s) => runReconciler(reconcilerDeps, s));
     // one fleet watch in the whole installation, in any worker that reconciles
     lead('fleet', (s) => watchFleet({ ...placement, reschedule: config.rescheduleOnHostLoss, drainParallel: config.drainParallel, metrics, log: log.child({ loop: 'fleet' }) }, s));
   }
+  let closing: Promise<void> | undefined;
   log.info({ installation: installationId, roles: config.roles, queues: workers.map((w) => w.name), concurrency: config.concurrency }, 'worker started');
   return {
     installationId,
     deps,
     workers,
-    async close() {
-      await Promise.all(leaders.map((l) => l.close()));
-      await Promise.all(workers.map((w) => w.close()));
-      stopHeartbeat();
-      redis.disconnect();
-      await queues.close();
-      await pool.end();
+    /** stop everything in reverse order; a second call waits for the first */
+    close() {
+      closing ??= (async () => {
+        await Promise.all(leaders.map((l) => l.close()));
+        await Promise.all(workers.map((w) => w.close()));
+        stopHeartbeat();
+        await stopReports();
+        redis.disconnect();
+        await queues.close();
+        await pool.end();
+      })();
+      return closing;
     },
   };
 }

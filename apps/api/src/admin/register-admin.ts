@@ -9,7 +9,7 @@ import {
   WORKSPACE_STATUSES,
   catalog,
   countByStatus,
-  cursorPosition,
+  PageCursor,
   pageOf,
   getWorkspace,
   jobIdOf,
@@ -19,6 +19,7 @@ import {
 } from '@dockyard/shared';
 import type { ApiDeps } from '../deps.ts';
 import { queuesOfHost } from '../fleet-queues.ts';
+import { validationFailed } from '../errors.ts';
 import { queueUiJobUrl, registerQueueBoard } from './queue-board.ts';
 import { renderListPage } from './workspace-list-page.ts';
 import { renderDetailPage } from './workspace-detail-page.ts';
@@ -32,14 +33,14 @@ const PageQuery = z.object({
   runtime: z.preprocess(blank, RuntimeName.optional()),
   host: z.preprocess(blank, HostName.optional()),
   limit: z.preprocess(blank, z.coerce.number().int().min(1).max(500).default(50)),
-  cursor: z.preprocess(blank, z.string().max(200).optional()),
+  cursor: z.preprocess(blank, PageCursor.optional()),
 });
 const IdParam = z.object({ id: z.uuid() });
 const JobQuery = z.object({ jobId: z.string().max(200).optional() });
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(value);
-  if (!r.success) throw new ApiError('VALIDATION_FAILED', `invalid ${what}`, r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  if (!r.success) throw validationFailed(what, r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
   return r.data;
 }
 
@@ -55,7 +56,7 @@ export async function registerAdmin(app: FastifyInstance, deps: ApiDeps) {
 
   app.get('/admin/workspaces', { schema: { tags: ['operations'], summary: 'Workspaces page (HTML): host, status, step, last error, restarts; filters ?status=&runtime=&host=&limit=&cursor=' } }, async (req, reply) => {
     const q = parse(PageQuery, req.query, 'query string');
-    const after = cursorPosition(q.cursor);
+    const after = q.cursor;
     const [rows, counts, hosts] = await Promise.all([
       listWorkspaces(deps.pool, { status: q.status, runtime: q.runtime, host: q.host, limit: q.limit + 1, after }),
       countByStatus(deps.pool),

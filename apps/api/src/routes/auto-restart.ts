@@ -5,6 +5,7 @@ import {
   ApiError,
   BULK_PRIORITY,
   RuntimeName,
+  StoredText,
   findWorkspaceIds,
   jobMetricDefs,
   makeMetricsStore,
@@ -19,7 +20,7 @@ const OutsideEvent = z.strictObject({
   type: z.enum(['container.died', 'liveness.lost']),
   workspaceId: z.uuid(),
   at: z.iso.datetime({ offset: true }).optional(),
-  detail: z.string().max(1000).optional(),
+  detail: StoredText.max(1000).optional(),
 });
 
 const EventAnswer = z.object({ accepted: z.boolean(), jobId: z.string().optional(), reason: z.string().optional() });

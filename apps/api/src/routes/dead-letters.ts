@@ -6,7 +6,7 @@ import {
   ApiError,
   claimDeadLetterReplay,
   releaseDeadLetterReplay,
-  cursorPosition,
+  PageCursor,
   pageOf,
   getDeadLetter,
   listDeadLetters,
@@ -34,7 +34,7 @@ const DeadLetter = z
 
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: PageCursor.optional(),
 });
 
 const toJson = (d: DeadLetterRow) => ({
@@ -63,7 +63,7 @@ export function registerDeadLetterRoutes(fastify: FastifyInstance, deps: ApiDeps
       },
     },
     async (req) => {
-      const rows = await listDeadLetters(deps.pool, { limit: req.query.limit + 1, after: cursorPosition(req.query.cursor) });
+      const rows = await listDeadLetters(deps.pool, { limit: req.query.limit + 1, after: req.query.cursor });
       const { page, nextCursor } = pageOf(rows, req.query.limit);
       return { items: page.map(toJson), nextCursor };
     },

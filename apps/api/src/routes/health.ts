@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { getInstallationId } from '@dockyard/shared';
+import { getInstallationId, readWorkers } from '@dockyard/shared';
 import type { ApiDeps } from '../deps.ts';
 
 export function registerHealthRoutes(app: FastifyInstance, deps: ApiDeps) {
@@ -12,7 +12,13 @@ export function registerHealthRoutes(app: FastifyInstance, deps: ApiDeps) {
       withTimeout(deps.redis.ping().then(() => true), 2_000),
     ]);
     const down = [!postgres && 'postgres', !redis && 'redis'].filter(Boolean) as string[];
-    if (down.length === 0) return { status: 'ready', installation, postgres: 'ok', redis: 'ok' };
+    if (down.length === 0) {
+      // worker health is reported, not required: the API serves without workers (requests wait for them)
+      const fresh = 3 * deps.config.timing.HOST_HEARTBEAT_MS;
+      const workers = await readWorkers(deps.redis, deps.config.queuePrefix, fresh).catch(() => undefined);
+      const count = (state: string) => workers?.filter((w) => w.state === state).length ?? null;
+      return { status: 'ready', installation, postgres: 'ok', redis: 'ok', workers: { alive: count('alive'), stuck: count('stuck'), fenced: count('fenced') } };
+    }
     return reply.code(503).send({
       error: { code: 'UNAVAILABLE', message: `not ready: ${down.join(' and ')} unavailable`, details: down },
     });

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { adoptUnlabelled, getInstallationId, listUnlabelled, type UnlabelledObjectRow } from '@dockyard/shared';
 import type { ApiDeps } from '../deps.ts';
-import { ErrorBody } from '../schemas.ts';
+import { ErrorBody, optionalBody } from '../schemas.ts';
 
 const UnlabelledObject = z
   .object({
@@ -19,11 +19,11 @@ const UnlabelledObject = z
 
 const Installation = z.object({ id: z.uuid(), label: z.string(), unlabelled: z.array(UnlabelledObject) }).meta({ id: 'Installation' });
 
-const AdoptBody = z
-  .strictObject({
+const AdoptBody = optionalBody(
+  z.strictObject({
     dockerIds: z.array(z.string().regex(/^[0-9a-f]{12,64}$/, 'a Docker object id (hex)')).min(1).max(1_000).optional(),
-  })
-  .default({});
+  }),
+);
 
 const toJson = (o: UnlabelledObjectRow) => ({
   dockerId: o.docker_id,

@@ -3,7 +3,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   ApiError,
   createWorkspace,
-  cursorPosition,
   pageOf,
   getHost,
   getWorkspace,
@@ -65,7 +64,7 @@ export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps)
         runtime: req.query.runtime,
         host: req.query.host,
         limit: req.query.limit + 1,
-        after: cursorPosition(req.query.cursor),
+        after: req.query.cursor,
       });
       const { page, nextCursor } = pageOf(rows, req.query.limit);
       return { items: page.map(toWorkspaceJson), nextCursor };
@@ -92,7 +91,7 @@ export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps)
     '/v1/workspaces/:id/restart',
     { schema: { tags: ['workspaces'], params: IdParams, body: RestartBody, response: { 202: WorkspaceAccepted, ...errors } } },
     async (req, reply) => {
-      const { applyTemplate = false, reason } = req.body ?? {};
+      const { applyTemplate = false, reason } = req.body;
       const cause = reason ? `api: restart (${reason})` : 'api: restart';
       const result = await requestAction(
         deps,

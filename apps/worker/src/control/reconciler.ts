@@ -8,6 +8,8 @@ import {
   requestAction,
   requestAutoRestart,
   type Action,
+  readWorkers,
+  type AnyRedis,
   type PlaceWaitingDeps,
   type WorkspaceRow,
 } from '@dockyard/shared';
@@ -20,6 +22,9 @@ import { placeWaitingNow } from './host-presence.ts';
 /** The reconciler of one host: its workspaces in Postgres against its engine's containers. */
 export interface ReconcilerDeps extends OwnershipDeps, PlaceWaitingDeps {
   host: string;
+  /** for the worker health reports */
+  redis: AnyRedis;
+  queuePrefix: string;
   docker: WorkspaceDocker;
   metrics: WorkerMetrics;
   removeOrphans: boolean;
@@ -31,6 +36,7 @@ export async function runReconciler(deps: ReconcilerDeps, signal: AbortSignal): 
   while (!signal.aborted) {
     try {
       await placeWaitingNow(deps);
+      await warnOfStuckWorkers(deps);
       const report = await reconcileOnce(deps);
       if (Object.values(report).some((n) => n > 0)) deps.log.info(report, 'reconciler repaired drift');
       deps.log.debug(report, 'reconcile pass done');
@@ -40,6 +46,14 @@ export async function runReconciler(deps: ReconcilerDeps, signal: AbortSignal): 
     await sleep(deps.timing.RECONCILE_INTERVAL_MS, signal);
   }
   deps.log.info('reconciler stopped');
+}
+
+/** A worker process of this host whose job workers stopped taking jobs is logged each pass (and counted in dockyard_workers). */
+async function warnOfStuckWorkers(deps: ReconcilerDeps): Promise<void> {
+  const workers = await readWorkers(deps.redis, deps.queuePrefix, 3 * deps.timing.HOST_HEARTBEAT_MS).catch(() => []);
+  for (const w of workers.filter((w) => w.host === deps.host && w.state === 'stuck')) {
+    deps.log.error({ pid: w.pid, workerId: w.id, roles: w.roles }, 'a worker process of this host reports that its job workers do not run: restart it');
+  }
 }
 
 export interface ReconcileReport {
