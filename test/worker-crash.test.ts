@@ -60,4 +60,33 @@ describe('crash safety with real worker processes', () => {
     const events = (await stack.request('GET', `/v1/workspaces/${ws.id}/events?limit=5`)).body.items;
     expect(events.some((e: any) => e.jobId === restart.body.jobId && e.to === 'online')).toBe(true);
   });
+
+  it('with the default timings, a SIGKILLed worker\'s job runs again within 15 s', async () => {
+    const DEFAULTS = { JOB_LOCK_MS: '', STALLED_INTERVAL_MS: '', LEASE_MS: '' }; // empty = the production defaults
+    const a = stack.spawnWorker(DEFAULTS);
+    const b = stack.spawnWorker(DEFAULTS);
+    onTestFinished(async () => {
+      for (const w of [a, b]) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+    });
+    const { workspace } = await stack.create('stubborn', 'defaults');
+    const ws = await stack.waitForStatus(workspace.id, 'online', 60_000);
+    await stack.waitForIdle(ws.id);
+    const restart = await stack.request('POST', `/v1/workspaces/${ws.id}/restart`, { body: { reason: 'default timings' } });
+    await waitForStep(ws.id, 'stop-container');
+    const slot = async () => (await stack.pool.query('select running_job_id, running_token from workspaces where id = $1', [ws.id])).rows[0];
+    const before = await slot();
+    // kill whichever worker holds the job (its pid is in the log line of the step)
+    const holder = [a, b].find((w) => stack.logLines.some((l) => l.includes(`"pid":${w.pid}`) && l.includes('"step":"stop-container"'))) ?? a;
+    holder.kill('SIGKILL');
+    await once(holder, 'exit');
+    const killedAt = Date.now();
+    await waitFor('the job taken up again by the other worker', async () => {
+      const now = await slot();
+      return (now.running_job_id === restart.body.jobId && now.running_token !== before.running_token) || undefined;
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+    const resumedAfter = Date.now() - killedAt;
+    console.log(`[worker-crash] default timings: the killed worker's job ran again ${resumedAfter} ms after the kill`);
+    expect(resumedAfter).toBeLessThan(15_000);
+    expect((await stack.waitForJob(ws.id, restart.body.jobId, 'online', 60_000)).status).toBe('online');
+  }, 120_000);
 });

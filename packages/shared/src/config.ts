@@ -28,9 +28,11 @@ export const TimingEnv = z.object({
   RETRY_ATTEMPTS: int(5, 1),
   RETRY_BASE_DELAY_MS: int(2_000, 1),
   PROVISION_TIMEOUT_MS: int(120_000, 100),
-  LEASE_MS: int(30_000, 500),
-  JOB_LOCK_MS: int(30_000, 500),
-  STALLED_INTERVAL_MS: int(30_000, 500),
+  // a killed worker's job runs again within ~12 s: its BullMQ lock expires (at most 8 s after the
+  // kill), the next stalled check (every 4 s) re-queues it, and its lease (8 s) has run out by then
+  LEASE_MS: int(8_000, 500),
+  JOB_LOCK_MS: int(8_000, 500),
+  STALLED_INTERVAL_MS: int(4_000, 500),
   // crash-loop backoff, Kubernetes' numbers: at once, then 10 s, 20 s, 40 s … capped at 5 min
   CRASH_BACKOFF_BASE_MS: int(10_000, 1),
   CRASH_BACKOFF_MAX_MS: int(300_000, 1),
