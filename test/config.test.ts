@@ -36,7 +36,7 @@ describe('configuration is validated at start', () => {
   it('accepts a good environment and applies production defaults', () => {
     const api = loadApiConfig(good);
     expect(api).toMatchObject({ port: 8080, host: '127.0.0.1', queuePrefix: 'dockyard', authFailuresPerMinute: 30, requestTimeoutMs: 30_000 });
-    expect(api.timing).toMatchObject({ RETRY_ATTEMPTS: 5, LEASE_MS: 30_000 });
+    expect(api.timing).toMatchObject({ RETRY_ATTEMPTS: 5, LEASE_MS: 8_000, JOB_LOCK_MS: 8_000, STALLED_INTERVAL_MS: 4_000 });
     const worker = loadWorkerConfig(good);
     expect(worker).toMatchObject({ dockerHost: 'unix:///var/run/docker.sock', network: 'bridge', extraLabels: {} });
     expect(worker.runtimes.runtimes['claude-code']?.memoryMb).toBe(512);
