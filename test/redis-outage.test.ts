@@ -1,65 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { startStack, type Stack } from './helpers/stack.ts';
 import { readyz, waitForReadyz } from './helpers/stack-waits.ts';
 import { waitFor } from './helpers/wait.ts';
-
-/** A private redis-server this file may stop and start for real (other files share the suite's Redis). */
-function privateRedis(port: number) {
-  let proc: ChildProcess | undefined;
-  const answersPing = () =>
-    new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      const done = (ok: boolean) => {
-        s.destroy();
-        resolve(ok);
-      };
-      s.setTimeout(1000, () => done(false));
-      s.on('error', () => done(false));
-      s.on('data', (d) => done(String(d).startsWith('+PONG')));
-      s.on('connect', () => s.write('PING\r\n'));
-    });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    get pid() {
-      return proc?.pid;
-    },
-    async start() {
-      const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-        stdio: 'ignore',
-      });
-      proc = p;
-      // never outlive this test process, even if a hook times out before stop()
-      const reap = () => p.kill('SIGKILL');
-      process.once('exit', reap);
-      p.once('exit', () => process.removeListener('exit', reap));
-      await waitFor('redis-server to answer PING', async () => {
-        if (p.exitCode !== null) throw new Error(`redis-server exited with ${p.exitCode}`);
-        return answersPing();
-      }, { timeoutMs: 10_000 });
-    },
-    /** SIGTERM, and SIGKILL if it has not exited within 5 s; resolves once it is gone */
-    async stop() {
-      const p = proc;
-      proc = undefined;
-      if (!p || p.exitCode !== null || p.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-      p.kill('SIGTERM');
-      const timer = setTimeout(() => p.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
+import { freePort, privateRedis } from './helpers/private-redis.ts';
 
 /** Redis going away for real: the API keeps accepting (Postgres records the intent), the reconciler re-derives the work. */
 describe('Redis outage', () => {

@@ -47,7 +47,8 @@ describe('crash safety with real worker processes', () => {
   });
 
   it('SIGTERM lets the worker finish its current job, then exit 0', async () => {
-    const w = stack.spawnWorker();
+    // the deadline must outlast the job's remaining work (a 4 s stop) even on a loaded machine
+    const w = stack.spawnWorker({ SHUTDOWN_TIMEOUT_MS: '20000' });
     await startedLogLine(w);
     const { workspace } = await stack.create('stubborn', 'graceful');
     const ws = await stack.waitForStatus(workspace.id, 'online', 60_000);
