@@ -20,6 +20,17 @@ export function privateRedis(port: number, opts: { aofDir?: string } = {}) {
       s.on('data', (d) => done(String(d).startsWith('+PONG')));
       s.on('connect', () => s.write('PING\r\n'));
     });
+  /** Signal the server and wait until it is gone (SIGKILL after 5 s whatever the signal). */
+  const end = async (signal: NodeJS.Signals) => {
+    const p = proc;
+    proc = undefined;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+    p.kill(signal);
+    const timer = setTimeout(() => p.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
   return {
     url: `redis://127.0.0.1:${port}`,
     get pid() {
@@ -41,25 +52,9 @@ export function privateRedis(port: number, opts: { aofDir?: string } = {}) {
       }, { timeoutMs: 10_000 });
     },
     /** SIGKILL at once (a crash); resolves once it is gone */
-    async kill() {
-      const p = proc;
-      proc = undefined;
-      if (!p || p.exitCode !== null || p.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-      p.kill('SIGKILL');
-      await exited;
-    },
+    kill: () => end('SIGKILL'),
     /** SIGTERM, and SIGKILL if it has not exited within 5 s; resolves once it is gone */
-    async stop() {
-      const p = proc;
-      proc = undefined;
-      if (!p || p.exitCode !== null || p.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-      p.kill('SIGTERM');
-      const timer = setTimeout(() => p.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => end('SIGTERM'),
   };
 }
 

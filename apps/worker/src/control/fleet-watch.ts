@@ -1,4 +1,4 @@
-import { drainProgress, evacuateHost, listHosts, markLostHosts, requestAction, setHostState, messageOf, type PlaceWaitingDeps } from '@dockyard/shared';
+import { drainProgress, evacuateHost, listHosts, markLostHosts, requestAction, setHostState, messageOf, type HostWithUsage, type PlaceWaitingDeps } from '@dockyard/shared';
 import { sleep } from './leader.ts';
 import { placeWaitingNow } from './host-presence.ts';
 import type { WorkerMetrics } from '../metrics.ts';
@@ -16,8 +16,8 @@ export interface FleetWatchDeps extends PlaceWaitingDeps {
  * job on that host: stop, copy the config volume out, remove, re-place); once it holds none,
  * the host is `cordoned`.
  */
-async function drainHosts(deps: FleetWatchDeps): Promise<void> {
-  for (const host of (await listHosts(deps.pool)).filter((h) => h.state === 'draining')) {
+async function drainHosts(deps: FleetWatchDeps, hosts: HostWithUsage[]): Promise<void> {
+  for (const host of hosts.filter((h) => h.state === 'draining')) {
     const progress = await drainProgress(deps.pool, host.name, deps.drainParallel);
     if (progress.left === 0) {
       await setHostState(deps.pool, host.name, 'cordoned');
@@ -62,7 +62,7 @@ export async function watchFleet(deps: FleetWatchDeps, signal: AbortSignal): Pro
         deps.log.warn(report, 'lost host evacuated');
         await placeWaitingNow(deps);
       }
-      await drainHosts(deps);
+      await drainHosts(deps, hosts); // the pass's own reading of the hosts table
     } catch (err) {
       healthySince = undefined;
       deps.log.warn({ err: messageOf(err) }, 'fleet watch pass failed');
