@@ -1,5 +1,35 @@
+import { onTestFinished } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
 import type { Stack } from './stack.ts';
 import { waitFor } from './wait.ts';
+
+/** N: 30 in the suite (it runs beside the other files on 2 cores); docs/RELIABILITY.md quotes runs with 100. */
+export const chaosWorkspaces = () => Number(process.env.DOCKYARD_CHAOS_WORKSPACES ?? 30);
+
+/** The stack's settings in every chaos scenario: restarts are not throttled below the burst. */
+export const CHAOS_STACK_ENV = { RESTART_CONCURRENCY: '20', RESTART_RATE_PER_SEC: '100' };
+
+/**
+ * The production defaults (empty = default) of what decides whether a fault is ridden out:
+ * retries and their backoff, the lock, stalled check and lease, the reconciler's interval.
+ */
+export const PRODUCTION_RECOVERY = {
+  RETRY_ATTEMPTS: '',
+  RETRY_BASE_DELAY_MS: '',
+  JOB_LOCK_MS: '',
+  STALLED_INTERVAL_MS: '',
+  LEASE_MS: '',
+  RECONCILE_INTERVAL_MS: '',
+};
+
+/** Two worker processes (concurrency 10 each), SIGKILLed when the test ends if still running. */
+export function spawnChaosWorkers(stack: Stack, env: Record<string, string> = {}): ChildProcess[] {
+  const workers = [stack.spawnWorker({ WORKER_CONCURRENCY: '10', ...env }), stack.spawnWorker({ WORKER_CONCURRENCY: '10', ...env })];
+  onTestFinished(() => {
+    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  });
+  return workers;
+}
 
 export interface ChaosFigures {
   workspaces: number;
@@ -18,10 +48,11 @@ export interface ChaosFigures {
 
 /**
  * Chaos under load: N online workspaces, a burst of one restart request each (25 at a time),
- * `fault` injected once the restarts are under way, then wait (bounded) until every workspace
- * is online and idle again and count what an operator would look at.
+ * `fault` injected once the restarts are under way (it is given the workspaces' ids), then wait
+ * (bounded) until every workspace is online and idle again and count what an operator would look
+ * at. `stack.pool` is where the harness reads the workspaces (a test may pass its own view).
  */
-export async function burstWithFault(stack: Stack, n: number, fault: () => Promise<void>): Promise<ChaosFigures> {
+export async function burstWithFault(stack: Stack, n: number, fault: (workspaceIds: string[]) => Promise<void>): Promise<ChaosFigures> {
   const ids: string[] = [];
   for (let i = 0; i < n; i += 20) {
     const batch = await Promise.all(Array.from({ length: Math.min(20, n - i) }, (_, j) => stack.create('busybox', `chaos-${i + j}`)));
@@ -43,7 +74,7 @@ export async function burstWithFault(stack: Stack, n: number, fault: () => Promi
     answers.forEach((a, j) => a.status === 202 && accepted.set(ids[i + j]!, a.body.jobId));
   }
   await waitFor('restarts under way', async () => (await statuses()).filter((r) => r.status === 'provisioning').length >= 5 || undefined, { intervalMs: 50 });
-  await fault();
+  await fault(ids);
   const faultAt = Date.now();
 
   await waitFor('every workspace online and idle again', allSettled, { timeoutMs: 180_000, intervalMs: 250 });

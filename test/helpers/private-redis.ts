@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { waitFor } from './wait.ts';
+import { endServer, reapOnExit } from './server-process.ts';
 
 /**
  * A private redis-server a test may stop, kill and start for real (other files share the suite's
@@ -24,12 +25,7 @@ export function privateRedis(port: number, opts: { aofDir?: string } = {}) {
   const end = async (signal: NodeJS.Signals) => {
     const p = proc;
     proc = undefined;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-    p.kill(signal);
-    const timer = setTimeout(() => p.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
+    await endServer(p, signal, 'SIGKILL', 5_000);
   };
   return {
     url: `redis://127.0.0.1:${port}`,
@@ -42,10 +38,7 @@ export function privateRedis(port: number, opts: { aofDir?: string } = {}) {
         stdio: 'ignore',
       });
       proc = p;
-      // never outlive this test process, even if a hook times out before stop()
-      const reap = () => p.kill('SIGKILL');
-      process.once('exit', reap);
-      p.once('exit', () => process.removeListener('exit', reap));
+      reapOnExit(p, 'SIGKILL');
       await waitFor('redis-server to answer PING', async () => {
         if (p.exitCode !== null) throw new Error(`redis-server exited with ${p.exitCode}`);
         return answersPing();
