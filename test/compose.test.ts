@@ -1,11 +1,12 @@
-// docker-compose.yml and the app Dockerfile, checked without pulling images (none can be pulled here):
-// through `docker compose config` when the compose plugin exists, else by parsing the YAML.
+// docker-compose.yml and the app Dockerfile, checked as files: through `docker compose config` when
+// the compose plugin exists, else by parsing the YAML. test/compose.stack.test.ts brings them up for real.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { OUTPUTS } from '../scripts/lib/build.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const COMPOSE_FILE = join(REPO, 'docker-compose.yml');
@@ -19,6 +20,7 @@ interface Service {
   image?: string;
   build?: { context: string; dockerfile: string; args?: Record<string, string> };
   command?: string[];
+  group_add?: string[];
   environment?: Record<string, string>;
   volumes?: Mount[];
   depends_on?: Record<string, { condition: string }>;
@@ -88,14 +90,16 @@ interface Stage {
   instructions: string[];
 }
 
-/** A service's Dockerfile as stages, `${ARG}` expanded from the service's build args. */
+/** A service's Dockerfile as stages, `${ARG}` expanded from the service's build args, else the ARG's default. */
 function dockerfileStages(s: Service): Stage[] {
   const file = join(s.build?.context ?? '', s.build?.dockerfile ?? '');
   expect(existsSync(file), file).toBe(true);
-  const args = s.build?.args ?? {};
+  const args: Record<string, string> = {};
   const stages: Stage[] = [];
   for (const raw of readFileSync(file, 'utf8').split('\n')) {
-    const line = raw.trim().replace(/\$\{(\w+)\}/g, (_, name: string) => args[name] ?? '');
+    const line = raw.trim().replace(/\$\{(\w+)\}/g, (_, name: string) => s.build?.args?.[name] ?? args[name] ?? '');
+    const arg = /^ARG\s+(\w+)=(\S+)$/.exec(line);
+    if (arg && !stages.length) args[arg[1]!] = arg[2]!;
     const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(line);
     if (from) stages.push({ from: from[1]!, name: from[2], instructions: [] });
     else if (line && !line.startsWith('#')) stages.at(-1)?.instructions.push(line);
@@ -131,7 +135,7 @@ describe('docker-compose.yml', () => {
 
   it('gives the api its connections, the token and the config files (read-only)', () => {
     const api = service('api');
-    for (const key of ['DATABASE_URL', 'REDIS_URL', 'API_TOKEN', 'PORT', 'HOST', 'TEMPLATES_DIR', 'RUNTIMES_FILE']) {
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'SECRETS_KEY', 'API_TOKEN', 'PORT', 'HOST', 'TEMPLATES_DIR', 'RUNTIMES_FILE']) {
       expect(api.environment, key).toHaveProperty(key);
     }
     expect(api.environment?.HOST).toBe('0.0.0.0');
@@ -139,8 +143,11 @@ describe('docker-compose.yml', () => {
     expect(mountAt(api, api.environment?.RUNTIMES_FILE)?.readOnly).toBe(true);
   });
 
-  it('refuses to start without an API token', () => {
-    expect(readFileSync(COMPOSE_FILE, 'utf8')).toMatch(/API_TOKEN: \$\{API_TOKEN:\?/);
+  it('refuses to start without an API token, a secrets key, or the Docker socket\'s group', () => {
+    const text = readFileSync(COMPOSE_FILE, 'utf8');
+    expect(text).toMatch(/API_TOKEN: \$\{API_TOKEN:\?/);
+    expect(text).toMatch(/SECRETS_KEY: \$\{SECRETS_KEY:\?/);
+    expect(text).toMatch(/- "\$\{DOCKER_GID:\?/);
   });
 
   it('gives the worker the Docker socket and read-only templates and runtimes', () => {
@@ -157,11 +164,12 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs one worker per Docker host, each naming its host and driving its engine through the local socket', () => {
-    const workers = Object.entries(services).filter(([, s]) => s.build?.args?.APP === 'worker');
+    const workers = Object.entries(services).filter(([, s]) => s.command?.[0] === 'worker');
     expect(workers.map(([name]) => name)).toContain('worker');
     const remote = loadRemoteWorkerExample();
     for (const [name, worker] of [...workers, ['worker-host-2 (commented example)', remote] as const]) {
-      expect(worker.build?.args?.APP, name).toBe('worker');
+      expect(worker.command, name).toEqual(['worker']);
+      expect(worker.group_add?.length, `${name} joins the socket's group`).toBe(1);
       expect(worker.environment?.HOST_NAME, name).toMatch(/\S/);
       const socket = /^unix:\/\/(\/.+)$/.exec(worker.environment?.DOCKER_HOST ?? '')?.[1]; // never tcp://
       expect(socket, name).toBeDefined();
@@ -179,32 +187,49 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs migrations once, before the api and the worker', () => {
-    expect(service('migrate').command?.join(' ')).toContain('packages/shared/src/db/migrate-cli.ts');
+    expect(service('migrate').command).toEqual(['migrate']);
     for (const name of ['api', 'worker']) {
       expect(service(name).depends_on?.migrate?.condition, name).toBe('service_completed_successfully');
     }
   });
 
-  it('builds every app from one Dockerfile whose APP build arg picks the app it copies and runs', () => {
-    const appOf = { migrate: 'api', api: 'api', worker: 'worker' };
-    const dockerfiles = new Set<string>();
-    for (const [name, app] of Object.entries(appOf)) {
-      const s = service(name);
-      expect(s.build?.args?.APP, name).toBe(app);
-      dockerfiles.add(join(s.build?.context ?? '', s.build?.dockerfile ?? ''));
-      const stages = dockerfileStages(s);
-      expect(stages[0]?.from, name).toBe('node:20-bookworm-slim');
-      const instructions = stages.flatMap((stage) => stage.instructions);
-      expect(instructions, name).toContain('RUN pnpm install --frozen-lockfile');
-      expect(instructions, name).toContain(`COPY apps/${app} apps/${app}`);
-      expect(imageSetting(stages, 'CMD'), name).toContain(`apps/${app}/src/main.ts`);
-      expect(existsSync(join(REPO, 'apps', app, 'src', 'main.ts'))).toBe(true);
+  it('runs every Dockyard process from one image, built once from the one Dockerfile, its command picking the process', () => {
+    const image = service('migrate').image;
+    expect(image).toBeTruthy();
+    for (const [name, command] of [['migrate', 'migrate'], ['api', 'api'], ['worker', 'worker']] as const) {
+      expect(service(name).image, name).toBe(image);
+      expect(service(name).command, name).toEqual([command]);
+      if (name !== 'migrate') expect(service(name).build, `${name} uses migrate's build`).toBeUndefined();
     }
-    expect(dockerfiles.size).toBe(1);
+    // the only Dockerfiles: the apps' and the sample runtime's
+    const found: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(join(REPO, dir), { withFileTypes: true })) {
+        if (e.isDirectory() && !['node_modules', '.dockyard', '.git'].includes(e.name)) walk(join(dir, e.name));
+        else if (e.isFile() && e.name.startsWith('Dockerfile')) found.push(join(dir, e.name));
+      }
+    };
+    walk('');
+    const dockerfiles = found.sort();
+    expect(dockerfiles).toEqual(['docker/app/Dockerfile', 'docker/runtime-busybox/Dockerfile']);
+    const stages = dockerfileStages(service('migrate'));
+    expect(stages.map((st) => st.from)).toEqual(['node:20-bookworm-slim', 'pnpm', 'pnpm', 'node:20-bookworm-slim']);
+    const instructions = stages.flatMap((st) => st.instructions);
+    expect(instructions).toContain('RUN pnpm install --prod --frozen-lockfile'); // the image's node_modules
+    expect(instructions).toContain('RUN pnpm install --frozen-lockfile'); // the build stage's, with esbuild
+    expect(instructions).toContain('RUN node scripts/build.mjs');
+    expect(instructions.some((i) => /npm install --global .*pnpm@\d+\.\d+\.\d+$/.test(i)), 'pnpm pinned').toBe(true);
+    expect(imageSetting(stages, 'ENTRYPOINT')).toBe('["dockyard"]');
+    // the entry point runs each process's build output (scripts/lib/build.mjs) with plain node
+    const entry = readFileSync(join(REPO, 'docker', 'app', 'dockyard.sh'), 'utf8');
+    for (const out of OUTPUTS) expect(entry).toMatch(new RegExp(`${out.name}\\) app=/app/${out.dist}/${out.file} ;;`));
+    expect(entry).toContain('exec node --enable-source-maps "$app"');
   });
 
-  it('runs the api image unprivileged; the worker keeps root for the Docker socket', () => {
-    expect(imageSetting(dockerfileStages(service('api')), 'USER')).toBe('node');
-    expect(imageSetting(dockerfileStages(service('worker')), 'USER')).toBeUndefined();
+  it('runs unprivileged, with a healthcheck', () => {
+    const stages = dockerfileStages(service('migrate'));
+    expect(imageSetting(stages, 'USER')).toBe('node');
+    expect(imageSetting(stages, 'HEALTHCHECK')).toMatch(/CMD \["node", "\/app\/healthcheck\.mjs"\]$/);
+    expect(existsSync(join(REPO, 'docker', 'app', 'healthcheck.mjs'))).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { REPO } from './helpers/stack.ts';
@@ -15,6 +16,31 @@ const freePort = () =>
       srv.close(() => resolve(port));
     });
   });
+
+/** The command lines of every process descended from `root`, from /proc. */
+function descendantCommands(root: number): string[][] {
+  const parent = new Map<number, number>();
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parent.set(Number(pid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const found: number[] = [];
+  for (let frontier = [root]; frontier.length; ) {
+    frontier = [...parent].filter(([, ppid]) => frontier.includes(ppid)).map(([pid]) => pid);
+    found.push(...frontier);
+  }
+  return found.flatMap((pid) => {
+    try {
+      return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)];
+    } catch {
+      return [];
+    }
+  });
+}
 
 /** `npm start` against the suite's services: migrations, api and worker come up; SIGTERM stops them. */
 describe('npm start', () => {
@@ -57,6 +83,13 @@ describe('npm start', () => {
     await waitFor('Dockyard is ready', async () => output.includes('Dockyard is ready') || undefined, { timeoutMs: 120_000 });
     expect(output).toContain(`${base}/admin/queues`);
     expect(output).not.toContain(token); // an operator-set token is never echoed
+    // the api and the worker run their compiled builds with plain node, as production does: no tsx
+    const commands = descendantCommands(child.pid!);
+    for (const app of ['api', 'worker']) {
+      const found = commands.find((c) => c.at(-1)?.endsWith(`apps/${app}/dist/main.js`));
+      expect(found?.[0], `the ${app}: ${JSON.stringify(commands)}`).toBe(process.execPath);
+    }
+    expect(commands.filter((c) => c.some((arg) => arg.includes('tsx')))).toEqual([]);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
 
     const created = await fetch(`${base}/v1/workspaces`, {

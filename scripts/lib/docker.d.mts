@@ -4,5 +4,5 @@ export interface LocalEngine {
   pid: number;
   stop(): Promise<void>;
 }
-export function startLocalDockerd(stateDir: string, o?: { name?: string }): Promise<LocalEngine>;
+export function startLocalDockerd(stateDir: string, o?: { name?: string; extraArgs?: string[] }): Promise<LocalEngine>;
 export function ensureDocker(o: { stateDir: string; adopt?: boolean }): Promise<{ host: string; stop(): Promise<void> }>;

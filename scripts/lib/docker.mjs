@@ -44,7 +44,7 @@ async function stopDockerd(pid, p) {
   if (containerd && isAlive(containerd)) await stopPid(containerd, { label: 'containerd', graceMs: 10000 });
 }
 
-async function startDockerd(stateDir, adopt, name) {
+async function startDockerd(stateDir, adopt, name, extraArgs = []) {
   const dockerd = await requireProgram({
     what: 'dockerd',
     find: () => findProgram('dockerd', ['/usr/sbin/dockerd', '/usr/bin/dockerd']),
@@ -64,7 +64,7 @@ async function startDockerd(stateDir, adopt, name) {
   const log = openSync(p.logFile, 'a');
   const args = [
     '--bridge=none', '--iptables=false', '--ip-masq=false', '--shutdown-timeout=10',
-    '--data-root', p.dataRoot, '--exec-root', p.execRoot, '--pidfile', p.pidFile, '-H', host,
+    '--data-root', p.dataRoot, '--exec-root', p.execRoot, '--pidfile', p.pidFile, '-H', host, ...extraArgs,
   ];
   const child = spawn(dockerd, args, { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
@@ -87,9 +87,10 @@ async function startDockerd(stateDir, adopt, name) {
  * A project-local dockerd of its own in `stateDir` (socket, data-root, exec-root, pidfile,
  * `--bridge=none`), e.g. one per local fleet host; `stop` stops it (and only it) by PID.
  * `name` (a fleet host's) also goes into the /tmp folder a socket path too long for `stateDir` moves to.
+ * `extraArgs` go to dockerd after the others (e.g. a `--config-file`).
  */
-export function startLocalDockerd(stateDir, { name } = {}) {
-  return startDockerd(stateDir, true, name);
+export function startLocalDockerd(stateDir, { name, extraArgs } = {}) {
+  return startDockerd(stateDir, true, name, extraArgs);
 }
 
 /** Resolve the Docker engine; returns { host, stop }. */
