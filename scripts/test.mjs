@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureChromium } from './lib/browser.mjs';
+import { ensurePrometheus } from './lib/prometheus.mjs';
 import { removeLabelled } from './lib/engine.mjs';
 import { say } from './lib/proc.mjs';
 import { runWithServices } from './lib/with-services.mjs';
@@ -27,7 +28,10 @@ await runWithServices({
   repoDir,
   stateDir: path.join(repoDir, '.dockyard', 'test'),
   label: 'vitest',
-  prepare: ensureChromium,
+  prepare: async () => {
+    await ensureChromium();
+    await ensurePrometheus();
+  },
   command: (_services, image) => {
     say(`running vitest (test run ${runId})`);
     return {

@@ -17,7 +17,7 @@ describe('GET /metrics: Prometheus text, with the job metrics of worker processe
   // no in-process worker: the only worker is a separate process, as in production
   const stack = useStack({ worker: false });
   const scrape = scraperOf(stack);
-  const outcome = (job: string, outcome: string) => ({ job, outcome });
+  const outcome = (kind: string, outcome: string) => ({ kind, outcome });
 
   beforeAll(async () => {
     stack.spawnWorker();
@@ -44,6 +44,16 @@ describe('GET /metrics: Prometheus text, with the job metrics of worker processe
     for (const def of Object.values(jobMetricDefs)) expect(m.get(def.name)?.type, def.name).toBe(def.type);
     expect(hasSample(m, 'dockyard_fenced_writes_total', {})).toBe(true);
     expect(valueOf(m, 'dockyard_fenced_writes_total')).toBe(0);
+    // the counters whose label values are known show each series at 0 before its first event
+    for (const kind of ['provision', 'restart', 'stop', 'remove', 'move']) {
+      for (const o of ['completed', 'retried', 'dead_lettered', 'superseded']) expect(hasSample(m, 'dockyard_job_outcomes_total', outcome(kind, o)), `${kind}/${o}`).toBe(true);
+    }
+    for (const source of ['docker-events', 'api-events', 'job', 'reconciler']) expect(hasSample(m, 'dockyard_auto_restarts_total', { source }), source).toBe(true);
+    expect(valueOf(m, 'dockyard_auto_restarts_total', { source: 'job' })).toBe(0);
+    expect(hasSample(m, 'dockyard_host_failovers_total', { host: 'local' })).toBe(true);
+    // no label a real Prometheus keeps for itself (it would rename ours exported_job, exported_instance)
+    const reserved = [...m].filter(([name]) => name.startsWith('dockyard_')).flatMap(([name, f]) => f.samples.filter((s) => 'job' in s.labels || 'instance' in s.labels).map(() => name));
+    expect(reserved).toEqual([]);
   });
 
   it('moves the job counters and histograms when a job runs in another process', async () => {
@@ -61,7 +71,7 @@ describe('GET /metrics: Prometheus text, with the job metrics of worker processe
     expect(valueOf(after, 'dockyard_job_duration_seconds_count', done)).toBe(1);
     expect(valueOf(after, 'dockyard_job_duration_seconds_sum', done)).toBeGreaterThan(0);
     expect(valueOf(after, 'dockyard_job_duration_seconds_bucket', { ...done, le: '+Inf' })).toBe(1);
-    const steps = after.get('dockyard_step_duration_seconds')!.samples.filter((s) => s.name.endsWith('_count') && s.labels.job === 'provision');
+    const steps = after.get('dockyard_step_duration_seconds')!.samples.filter((s) => s.name.endsWith('_count') && s.labels.kind === 'provision');
     expect(steps.length).toBeGreaterThanOrEqual(3);
     for (const s of steps) expect(s.value, s.labels.step).toBe(1);
     expect(valueOf(after, 'dockyard_workspaces', { status: 'online' })).toBe(1);
@@ -139,7 +149,7 @@ describe('GET /metrics: the hosts of the fleet, their workspaces, and failovers'
       return failovers(s, 'gone-too') === 1 ? s : undefined;
     });
     expect(failovers(m, 'gone')).toBe(1);
-    expect(hasSample(m, 'dockyard_host_failovers_total', { host: 'local' })).toBe(false);
+    expect(valueOf(m, 'dockyard_host_failovers_total', { host: 'local' })).toBe(0);
     expect(valueOf(m, 'dockyard_host_up', { host: 'local' })).toBe(1);
     expect(valueOf(m, 'dockyard_host_up', { host: 'gone' })).toBe(0);
   });
@@ -148,10 +158,10 @@ describe('GET /metrics: the hosts of the fleet, their workspaces, and failovers'
 describe('renderMetric', () => {
   it('escapes label values and accumulates histogram buckets', () => {
     const text = renderMetric(jobMetricDefs.stepDuration, [
-      { labels: { job: 'provi"sion', step: 'a\\b\nc' }, value: 0, sum: 1.5, count: 3, buckets: [1, 0, 1, 0, 0, 0, 0, 0, 0, 1] },
+      { labels: { kind: 'provi"sion', step: 'a\\b\nc' }, value: 0, sum: 1.5, count: 3, buckets: [1, 0, 1, 0, 0, 0, 0, 0, 0, 1] },
     ]);
     const m = parseExposition(text);
-    const labels = { job: 'provi"sion', step: 'a\\b\nc' };
+    const labels = { kind: 'provi"sion', step: 'a\\b\nc' };
     const bucket = (le: string) => valueOf(m, 'dockyard_step_duration_seconds_bucket', { ...labels, le });
     expect([bucket('0.05'), bucket('0.1'), bucket('0.5'), bucket('60'), bucket('+Inf')]).toEqual([1, 1, 2, 2, 3]);
     expect(valueOf(m, 'dockyard_step_duration_seconds_count', labels)).toBe(3);

@@ -59,16 +59,41 @@ describe('GET /openapi.json and /docs', () => {
         'post /v1/hosts/{name}/cordon',
         'post /v1/hosts/{name}/uncordon',
         'post /v1/hosts/{name}/drain',
+        // env that can change (issue 10)
+        'patch /v1/workspaces/{id}',
       ].sort(),
     );
   });
 
-  it('declares bearer auth everywhere except the health probes', () => {
+  const operations = () =>
+    Object.entries(spec.paths as Record<string, Record<string, any>>).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ key: `${method} ${path}`, method, op })));
+
+  it('declares bearer auth on every route but the health probes, on the route itself', () => {
     expect(spec.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
     expect(spec.security).toEqual([{ bearer: [] }]);
     expect(spec.paths['/healthz'].get.security).toEqual([]);
     expect(spec.paths['/readyz'].get.security).toEqual([]);
-    expect(spec.paths['/v1/workspaces'].get.security).toBeUndefined();
+    for (const { key, op } of operations()) {
+      if (key === 'get /healthz' || key === 'get /readyz') continue;
+      expect(op.security, key).toEqual([{ bearer: [] }]);
+    }
+  });
+
+  // what the document can tell of itself; test/openapi.responses.test.ts reaches each declared status for real
+  it('declares the errors every route can answer: 401 and 429 behind the token, 400 for input, 413 for a body', () => {
+    for (const { key, method, op } of operations()) {
+      const statuses = Object.keys(op.responses);
+      const open = op.security?.length === 0;
+      expect(statuses.includes('401'), key).toBe(!open);
+      expect(statuses.includes('429'), key).toBe(!open);
+      expect(statuses.includes('413'), key).toBe(method !== 'get');
+      if (method !== 'get' || op.parameters?.length) expect(statuses, key).toContain('400');
+      expect(statuses.some((s) => s.startsWith('2')), key).toBe(true);
+      for (const s of statuses.filter((s) => Number(s) >= 400)) {
+        expect(op.responses[s].content['application/json'].schema, `${key} ${s}`).toEqual({ $ref: '#/components/schemas/Error' });
+        expect(op.responses[s].description, `${key} ${s}`).not.toBe('Default Response');
+      }
+    }
   });
 
   it('carries the very constraints the API enforces (generated from the zod schemas, not a second copy)', async () => {

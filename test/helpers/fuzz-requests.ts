@@ -8,7 +8,7 @@ import fc from 'fast-check';
 
 /** A route of the API; `:param` segments are filled from `params`. */
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   /** no Authorization needed (the contract's open routes) */
   open?: boolean;
@@ -144,6 +144,7 @@ export const authorization = (token: string): fc.Arbitrary<string | undefined> =
 
 export const contentType: fc.Arbitrary<string | undefined> = fc.oneof(
   { weight: 6, arbitrary: fc.constant('application/json') },
+  { weight: 1, arbitrary: fc.constant('application/merge-patch+json') },
   {
     weight: 4,
     arbitrary: fc.constantFrom(
@@ -197,6 +198,11 @@ export const bodies = (pools: Pools) => {
     create: or<unknown>(
       fc.record({ name: text(40), runtime: fc.constantFrom(...pools.runtimes), env: validEnv }, { requiredKeys: ['name', 'runtime'] }),
       fc.record({ name: maybe(nastyString()), runtime: maybe(fc.constantFrom(...pools.runtimes, 'nope', '')), env: maybe(env) }, { requiredKeys: [] }),
+    ),
+    // JSON Merge Patch: a value sets, null removes
+    patch: or<unknown>(
+      fc.record({ name: text(40), env: fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,20}$/), fc.option(fc.string({ maxLength: 40 }).map((t) => t.replace(/\u0000/g, '')), { nil: null }), { maxKeys: 4 }), restart: fc.boolean() }, { requiredKeys: [] }),
+      fc.record({ name: maybe(nastyString()), env: maybe(fc.oneof(env, fc.constant(null))), restart: maybe(fc.boolean()) }, { requiredKeys: [] }),
     ),
     restart: or<unknown>(
       fc.record({ applyTemplate: fc.boolean(), reason: text(100) }, { requiredKeys: [] }),

@@ -8,6 +8,7 @@ import {
   countByStatus,
   countDeadLetters,
   getInstallationId,
+  listHosts,
   listUnlabelled,
   jobMetricDefs,
   makeMetricsStore,
@@ -16,6 +17,8 @@ import {
 import type { ApiDeps } from './deps.ts';
 import { fleetQueues } from './fleet-queues.ts';
 import { registerHostGauges } from './host-metrics.ts';
+import { textAnswer } from './openapi-docs.ts';
+import { errorResponses } from './schemas.ts';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 
@@ -114,13 +117,23 @@ export function registerMetrics(app: FastifyInstance, deps: ApiDeps) {
     requestDuration.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics (text format 0.0.4); see the README for what each means' } }, async (_req, reply) => {
+  const metricsSchema = {
+    tags: ['operations'],
+    summary: 'Prometheus metrics (text format 0.0.4); see the README for what each means',
+    // a source that does not answer leaves its metrics out (and is logged): never a 503
+    response: { 200: textAnswer('text/plain', 'the metrics'), ...errorResponses({ method: 'GET', backends: false }) },
+  };
+  app.get('/metrics', { schema: metricsSchema }, async (_req, reply) => {
     const [own, jobs] = await Promise.all([
       registry.metrics(),
-      renderStoredMetrics(store, Object.values(jobMetricDefs)).catch((err) => {
-        failed('job metrics')(err);
-        return '';
-      }),
+      // every registered host has its failover series, at 0 until its first loss
+      listHosts(deps.pool)
+        .catch(() => [])
+        .then((hosts) => renderStoredMetrics(store, Object.values(jobMetricDefs), { [jobMetricDefs.hostFailovers.name]: { host: hosts.map((h) => h.name) } }))
+        .catch((err) => {
+          failed('job metrics')(err);
+          return '';
+        }),
     ]);
     return reply.header('content-type', registry.contentType).send(`${own}\n${jobs}`);
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HostName, PageCursor, RuntimeName, StoredText, WorkspaceEventJson, WorkspaceJson } from '@dockyard/shared';
+import { HostName, MAX_ENV_VARS, PageCursor, RuntimeName, StoredText, WorkspaceEventJson, WorkspaceJson } from '@dockyard/shared';
 
 /** Request and response schemas: they validate requests and generate /openapi.json. */
 // The workspace and event JSON are declared once, in shared, next to the functions that build them.
@@ -15,9 +15,32 @@ export const WorkspaceAccepted = z.object({ workspace: WorkspaceJson, jobId: z.s
 
 export const IdParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });
 
+export const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'env names are letters, digits and _');
+export const EnvValue = StoredText.max(32_768, 'an env value is at most 32768 characters');
+
 export const EnvVars = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'env names are letters, digits and _'), StoredText.max(32_768))
-  .refine((e) => Object.keys(e).length <= 200, 'at most 200 env variables');
+  .record(EnvName, EnvValue)
+  .refine((e) => Object.keys(e).length <= MAX_ENV_VARS, `at most ${MAX_ENV_VARS} env variables`);
+
+/**
+ * PATCH /v1/workspaces/:id, a JSON Merge Patch (RFC 7396): `env` members set a variable (a string)
+ * or remove it (null), `env: null` removes every one; `name` renames; `restart` (default: true
+ * when `env` is given) queues a restart that applies the change.
+ */
+export const PatchWorkspaceBody = z
+  .strictObject({
+    name: StoredText.trim().min(1, 'name is at least 1 character').max(100, 'name is at most 100 characters').optional(),
+    env: z
+      .record(EnvName, EnvValue.nullable())
+      .refine((e) => Object.values(e).filter((v) => v !== null).length <= MAX_ENV_VARS, `at most ${MAX_ENV_VARS} env variables`)
+      .nullable()
+      .optional(),
+    restart: z.boolean().optional(),
+  })
+  .refine((b) => b.name !== undefined || b.env !== undefined, 'nothing to change: give env, name or both');
+
+/** 202 with the restart's job id; 200 with `jobId: null` when no restart was queued. */
+export const WorkspacePatched = z.object({ workspace: WorkspaceJson, jobId: z.string().nullable() });
 
 export function makeCreateWorkspaceBody(runtimeNames: string[]) {
   const known = new Set(runtimeNames);
@@ -61,3 +84,55 @@ export const DeleteQuery = z.object({ purge: z.enum(['true', 'false']).default('
 export const IdempotencyHeaders = z.object({
   'idempotency-key': StoredText.min(1).max(200).optional(),
 });
+
+/**
+ * The error answers a route can send, each with the contract's code and when it comes. Every
+ * route's `response` takes its errors from `errorResponses`, so the document lists exactly the
+ * statuses the route can answer (test/openapi.responses.test.ts holds the API to it).
+ */
+const ERROR_ANSWERS = {
+  400: ['VALIDATION_FAILED', 'a path parameter, query string, header or body the route refuses (the details name the fields)'],
+  401: ['UNAUTHORIZED', 'no token, or not the API token'],
+  404: ['NOT_FOUND', ''],
+  409: ['CONFLICT', ''],
+  413: ['PAYLOAD_TOO_LARGE', 'a request body over 1 MiB'],
+  429: ['RATE_LIMITED', 'over RATE_LIMIT_PER_MINUTE requests, or AUTH_FAILURES_PER_MINUTE refused ones, from this client in a minute; see Retry-After'],
+  503: ['UNAVAILABLE', 'Postgres or Redis does not answer, retry later'],
+} as const;
+export type ErrorStatus = keyof typeof ERROR_ANSWERS;
+
+export interface RouteErrors {
+  /** GET routes read no body; every other method may be sent one (Fastify parses it): 400 when malformed, 413 when over 1 MiB */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** the route validates path parameters, a query string or headers (400) */
+  validates?: boolean;
+  /** the health probes: no token asked for (no 401), outside the rate limits (no 429) */
+  open?: boolean;
+  /** false for a route that needs neither Postgres nor Redis to answer (no 503) */
+  backends?: boolean;
+  /** when the route answers 404 (something the path or body names does not exist) */
+  notFound?: string;
+  /** when the route answers 409 */
+  conflict?: string;
+  /** when the route answers 503 besides Postgres or Redis not answering */
+  unavailable?: string;
+}
+
+const errorAnswer = (status: ErrorStatus, when?: string) => ({
+  description: `${ERROR_ANSWERS[status][0]}: ${[ERROR_ANSWERS[status][1], when].filter(Boolean).join('; ')}`,
+  content: { 'application/json': { schema: ErrorBody } },
+});
+
+/** The error statuses of one route, for its schema's `response`, each in the contract's error shape. */
+export function errorResponses(route: RouteErrors) {
+  const answers: Partial<Record<ErrorStatus, ReturnType<typeof errorAnswer>>> = {};
+  const hasBody = route.method !== 'GET';
+  if (hasBody || route.validates) answers[400] = errorAnswer(400);
+  if (!route.open) answers[401] = errorAnswer(401);
+  if (route.notFound) answers[404] = errorAnswer(404, route.notFound);
+  if (route.conflict) answers[409] = errorAnswer(409, route.conflict);
+  if (hasBody) answers[413] = errorAnswer(413);
+  if (!route.open) answers[429] = errorAnswer(429);
+  if (route.backends !== false) answers[503] = errorAnswer(503, route.unavailable);
+  return answers;
+}

@@ -1,14 +1,28 @@
-import { jobMetricDefs, type AutoRestartResult, type CounterDef, type HistogramDef, type Labels, type MetricsStore } from '@dockyard/shared';
+import {
+  jobMetricDefs,
+  type AutoRestartResult,
+  type AutoRestartSource,
+  type CounterDef,
+  type HistogramDef,
+  type Labels,
+  type MetricsStore,
+} from '@dockyard/shared';
 
 type OnError = (err: unknown) => void;
 
+/**
+ * The job's kind as the job code names it (`job`: the BullMQ job's name) becomes the label `kind`:
+ * Prometheus keeps `job` (and `instance`) for itself and would rename ours `exported_job`.
+ */
+const kindLabel = ({ job, ...rest }: Labels & { job?: string }): Labels => (job === undefined ? rest : { kind: job, ...rest });
+
 /** A counter whose increments go to the cluster-wide store; never throws, never blocks the job. */
 function counter(store: MetricsStore, def: CounterDef, onError: OnError) {
-  return { inc: (labels?: Labels, by = 1) => void store.inc(def, labels, by).catch(onError) };
+  return { inc: (labels?: Labels & { job?: string }, by = 1) => void store.inc(def, labels && kindLabel(labels), by).catch(onError) };
 }
 
 function histogram(store: MetricsStore, def: HistogramDef, onError: OnError) {
-  return { observe: (labels: Labels, seconds: number) => void store.observe(def, labels, seconds).catch(onError) };
+  return { observe: (labels: Labels & { job: string }, seconds: number) => void store.observe(def, kindLabel(labels), seconds).catch(onError) };
 }
 
 /**
@@ -31,7 +45,7 @@ export function makeWorkerMetrics(store: MetricsStore, onError: OnError = () => 
 export type WorkerMetrics = ReturnType<typeof makeWorkerMetrics>;
 
 /** Count what an auto-restart request led to; true when it queued a new restart. */
-export function countAutoRestart(metrics: WorkerMetrics, result: AutoRestartResult, source: string): boolean {
+export function countAutoRestart(metrics: WorkerMetrics, result: AutoRestartResult, source: AutoRestartSource): boolean {
   if (result.kind === 'crash-loop') metrics.crashLoopFailures.inc();
   const queued = result.kind === 'accepted' && !result.coalesced;
   if (queued) metrics.autoRestarts.inc({ source });

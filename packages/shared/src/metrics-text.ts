@@ -35,8 +35,27 @@ export function renderMetric(def: MetricDef, series: Series[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Label values known at render time, by metric name (e.g. the registered hosts), beside a def's own `knownValues`. */
+export type KnownLabelValues = Record<string, Readonly<Record<string, readonly string[]>>>;
+
+/**
+ * A counter's series, plus a 0 for every combination of its known label values that has not
+ * counted yet (only when every one of its labels has known values).
+ */
+export function withKnownSeries(def: MetricDef, series: Series[], known: Readonly<Record<string, readonly string[]>> = {}): Series[] {
+  if (def.type !== 'counter' || def.labelNames.length === 0) return series;
+  const values = { ...def.knownValues, ...known };
+  if (!def.labelNames.every((n) => values[n]?.length)) return series;
+  let combos: Array<Record<string, string>> = [{}];
+  for (const n of def.labelNames) combos = combos.flatMap((c) => values[n]!.map((v) => ({ ...c, [n]: v })));
+  const keyOf = (labels: Record<string, string>) => JSON.stringify(def.labelNames.map((n) => labels[n] ?? ''));
+  const present = new Set(series.map((s) => keyOf(s.labels)));
+  const zeros = combos.filter((c) => !present.has(keyOf(c))).map((labels) => ({ labels, value: 0, sum: 0, count: 0, buckets: [] }));
+  return [...series, ...zeros];
+}
+
 /** Read every given metric from the store and render them, in order. */
-export async function renderStoredMetrics(store: MetricsStore, defs: readonly MetricDef[]): Promise<string> {
-  const parts = await Promise.all(defs.map(async (def) => renderMetric(def, await store.read(def))));
+export async function renderStoredMetrics(store: MetricsStore, defs: readonly MetricDef[], known: KnownLabelValues = {}): Promise<string> {
+  const parts = await Promise.all(defs.map(async (def) => renderMetric(def, withKnownSeries(def, await store.read(def), known[def.name]))));
   return parts.join('');
 }

@@ -14,7 +14,7 @@ import {
   type WorkspaceStatus as WorkspaceStatusName,
 } from '@dockyard/shared';
 import type { ApiDeps } from '../deps.ts';
-import { ErrorBody, WorkspaceStatus } from '../schemas.ts';
+import { WorkspaceStatus, errorResponses } from '../schemas.ts';
 
 const OutsideEvent = z.strictObject({
   type: z.enum(['container.died', 'liveness.lost']),
@@ -45,7 +45,7 @@ export function registerAutoRestartRoutes(fastify: FastifyInstance, deps: ApiDep
 
   app.post(
     '/v1/events',
-    { schema: { tags: ['auto-restart'], body: OutsideEvent, response: { 202: EventAnswer, 400: ErrorBody, 404: ErrorBody } } },
+    { schema: { tags: ['auto-restart'], body: OutsideEvent, response: { 202: EventAnswer, ...errorResponses({ method: 'POST', notFound: 'no workspace with this workspaceId' }) } } },
     async (req, reply) => {
       const { type, workspaceId, at, detail } = req.body;
       const result = await requestAutoRestart(deps, workspaceId, { cause: CAUSES[type], detail, at: at ? new Date(at) : undefined });
@@ -59,7 +59,7 @@ export function registerAutoRestartRoutes(fastify: FastifyInstance, deps: ApiDep
 
   app.post(
     '/v1/restarts',
-    { schema: { tags: ['auto-restart'], body: BulkRestart, response: { 202: z.object({ count: z.number().int() }), 400: ErrorBody } } },
+    { schema: { tags: ['auto-restart'], body: BulkRestart, response: { 202: z.object({ count: z.number().int() }), ...errorResponses({ method: 'POST' }) } } },
     async (req, reply) => {
       const { runtime, status, ids } = req.body;
       const matching = await findWorkspaceIds(deps.pool, { runtime, status: status as WorkspaceStatusName | undefined, ids });

@@ -15,7 +15,7 @@ import {
   type DeadLetterRow,
 } from '@dockyard/shared';
 import type { ApiDeps } from '../deps.ts';
-import { ErrorBody, IdParams } from '../schemas.ts';
+import { IdParams, errorResponses } from '../schemas.ts';
 
 const DeadLetter = z
   .object({
@@ -59,7 +59,7 @@ export function registerDeadLetterRoutes(fastify: FastifyInstance, deps: ApiDeps
       schema: {
         tags: ['dead letters'],
         querystring: ListQuery,
-        response: { 200: z.object({ items: z.array(DeadLetter), nextCursor: z.string().nullable() }), 400: ErrorBody },
+        response: { 200: z.object({ items: z.array(DeadLetter), nextCursor: z.string().nullable() }), ...errorResponses({ method: 'GET', validates: true }) },
       },
     },
     async (req) => {
@@ -75,7 +75,10 @@ export function registerDeadLetterRoutes(fastify: FastifyInstance, deps: ApiDeps
       schema: {
         tags: ['dead letters'],
         params: IdParams,
-        response: { 202: z.object({ jobId: z.string() }), 400: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+        response: {
+          202: z.object({ jobId: z.string() }),
+          ...errorResponses({ method: 'POST', notFound: 'no dead letter with this id, or its workspace is gone', conflict: 'the dead letter was already replayed, or its workspace is removed' }),
+        },
       },
     },
     async (req, reply) => {

@@ -1,11 +1,24 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { getInstallationId, readWorkers } from '@dockyard/shared';
 import type { ApiDeps } from '../deps.ts';
+import { errorResponses } from '../schemas.ts';
 
+const Healthy = z.object({ status: z.literal('ok') });
+const workerCount = z.number().int().nullable().describe('null when Redis could not be read for it');
+const Ready = z.object({
+  status: z.literal('ready'),
+  installation: z.uuid(),
+  postgres: z.literal('ok'),
+  redis: z.literal('ok'),
+  workers: z.object({ alive: workerCount, stuck: workerCount, fenced: workerCount }),
+});
+
+// (hidden here; openapi-docs.ts lists them, open, with their summaries)
 export function registerHealthRoutes(app: FastifyInstance, deps: ApiDeps) {
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: { hide: true, response: { 200: Healthy } } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/readyz', { schema: { hide: true, response: { 200: Ready, ...errorResponses({ method: 'GET', open: true }) } } }, async (_req, reply) => {
     let installation: string | undefined;
     const [postgres, redis] = await Promise.all([
       withTimeout(getInstallationId(deps.pool).then((id) => Boolean((installation = id))), 2_000),

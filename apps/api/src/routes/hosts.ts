@@ -3,10 +3,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError, HostJson, HostName, getHost, listHosts, setHostState, toHostJson, type HostState } from '@dockyard/shared';
 import type { ApiDeps } from '../deps.ts';
-import { ErrorBody } from '../schemas.ts';
+import { errorResponses } from '../schemas.ts';
 
 const NameParams = z.object({ name: HostName });
-const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const NO_HOST = 'no host of this name has registered';
 
 /**
  * The fleet's Docker hosts. Workers register their host and keep its heartbeat; operators
@@ -16,12 +16,14 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 export function registerHostRoutes(fastify: FastifyInstance, deps: ApiDeps) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/v1/hosts', { schema: { tags: ['hosts'], response: { 200: z.object({ items: z.array(HostJson) }) } } }, async () => ({
+  app.get('/v1/hosts', { schema: { tags: ['hosts'], response: { 200: z.object({ items: z.array(HostJson) }), ...errorResponses({ method: 'GET' }) } } }, async () => ({
     items: (await listHosts(deps.pool)).map(toHostJson),
   }));
 
-  app.get('/v1/hosts/:name', { schema: { tags: ['hosts'], params: NameParams, response: { 200: HostJson, ...errors } } }, async (req) =>
-    toHostJson(await mustGetHost(deps, req.params.name)),
+  app.get(
+    '/v1/hosts/:name',
+    { schema: { tags: ['hosts'], params: NameParams, response: { 200: HostJson, ...errorResponses({ method: 'GET', validates: true, notFound: NO_HOST }) } } },
+    async (req) => toHostJson(await mustGetHost(deps, req.params.name)),
   );
 
   const transitions: Array<{ verb: 'cordon' | 'uncordon' | 'drain'; from: HostState[]; to: HostState; summary: string }> = [
@@ -37,7 +39,14 @@ export function registerHostRoutes(fastify: FastifyInstance, deps: ApiDeps) {
   for (const t of transitions) {
     app.post(
       `/v1/hosts/:name/${t.verb}`,
-      { schema: { tags: ['hosts'], summary: t.summary, params: NameParams, response: { 200: HostJson, ...errors } } },
+      {
+        schema: {
+          tags: ['hosts'],
+          summary: t.summary,
+          params: NameParams,
+          response: { 200: HostJson, ...errorResponses({ method: 'POST', notFound: NO_HOST, conflict: `the host's state does not allow ${t.verb}` }) },
+        },
+      },
       async (req) => {
         const host = await mustGetHost(deps, req.params.name);
         if (!t.from.includes(host.state)) throw new ApiError('CONFLICT', `host ${host.name} is ${host.state}; ${t.verb} needs it ${t.from.join(' or ')}`);

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { adoptUnlabelled, getInstallationId, listUnlabelled, type UnlabelledObjectRow } from '@dockyard/shared';
 import type { ApiDeps } from '../deps.ts';
-import { ErrorBody, optionalBody } from '../schemas.ts';
+import { errorResponses, optionalBody } from '../schemas.ts';
 
 const UnlabelledObject = z
   .object({
@@ -45,7 +45,7 @@ export function registerInstallationRoutes(fastify: FastifyInstance, deps: ApiDe
 
   app.get(
     '/v1/installation',
-    { schema: { tags: ['installation'], response: { 200: Installation } } },
+    { schema: { tags: ['installation'], response: { 200: Installation, ...errorResponses({ method: 'GET' }) } } },
     async () => {
       const [id, unlabelled] = await Promise.all([getInstallationId(deps.pool), listUnlabelled(deps.pool)]);
       return { id, label: `dockyard.installation=${id}`, unlabelled: unlabelled.map(toJson) };
@@ -58,7 +58,7 @@ export function registerInstallationRoutes(fastify: FastifyInstance, deps: ApiDe
       schema: {
         tags: ['installation'],
         body: AdoptBody,
-        response: { 202: z.object({ adopted: z.array(UnlabelledObject) }), 400: ErrorBody },
+        response: { 202: z.object({ adopted: z.array(UnlabelledObject) }), ...errorResponses({ method: 'POST' }) },
       },
     },
     async (req, reply) => {

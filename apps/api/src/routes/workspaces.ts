@@ -18,7 +18,6 @@ import {
 import type { ApiDeps } from '../deps.ts';
 import {
   DeleteQuery,
-  ErrorBody,
   EventList,
   EventsQuery,
   IdParams,
@@ -27,10 +26,12 @@ import {
   RestartBody,
   WorkspaceAccepted,
   WorkspaceList,
+  errorResponses,
   makeCreateWorkspaceBody,
 } from '../schemas.ts';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const NO_WORKSPACE = 'no workspace with this id';
+const REMOVED = 'the workspace is removed';
 
 export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
@@ -38,7 +39,14 @@ export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps)
 
   app.post(
     '/v1/workspaces',
-    { schema: { tags: ['workspaces'], body: CreateBody, headers: IdempotencyHeaders, response: { 202: WorkspaceAccepted, ...errors } } },
+    {
+      schema: {
+        tags: ['workspaces'],
+        body: CreateBody,
+        headers: IdempotencyHeaders,
+        response: { 202: WorkspaceAccepted, ...errorResponses({ method: 'POST', conflict: 'the Idempotency-Key was used for another request' }) },
+      },
+    },
     async (req, reply) => {
       if (req.body.host && !(await getHost(deps.pool, req.body.host))) {
         throw new ApiError('VALIDATION_FAILED', `unknown host ${req.body.host}: no worker has registered it (GET /v1/hosts lists the hosts)`);
@@ -57,7 +65,7 @@ export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps)
 
   app.get(
     '/v1/workspaces',
-    { schema: { tags: ['workspaces'], querystring: ListWorkspacesQuery, response: { 200: WorkspaceList, 400: ErrorBody } } },
+    { schema: { tags: ['workspaces'], querystring: ListWorkspacesQuery, response: { 200: WorkspaceList, ...errorResponses({ method: 'GET', validates: true }) } } },
     async (req) => {
       const rows = await listWorkspaces(deps.pool, {
         status: req.query.status as never,
@@ -73,13 +81,20 @@ export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps)
 
   app.get(
     '/v1/workspaces/:id',
-    { schema: { tags: ['workspaces'], params: IdParams, response: { 200: WorkspaceJson, ...errors } } },
+    { schema: { tags: ['workspaces'], params: IdParams, response: { 200: WorkspaceJson, ...errorResponses({ method: 'GET', validates: true, notFound: NO_WORKSPACE }) } } },
     async (req) => toWorkspaceJson(await mustGet(deps, req.params.id)),
   );
 
   app.get(
     '/v1/workspaces/:id/events',
-    { schema: { tags: ['workspaces'], params: IdParams, querystring: EventsQuery, response: { 200: EventList, ...errors } } },
+    {
+      schema: {
+        tags: ['workspaces'],
+        params: IdParams,
+        querystring: EventsQuery,
+        response: { 200: EventList, ...errorResponses({ method: 'GET', validates: true, notFound: NO_WORKSPACE }) },
+      },
+    },
     async (req) => {
       await mustGet(deps, req.params.id);
       const rows = await listEvents(deps.pool, req.params.id, req.query.limit);
@@ -89,7 +104,14 @@ export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps)
 
   app.post(
     '/v1/workspaces/:id/restart',
-    { schema: { tags: ['workspaces'], params: IdParams, body: RestartBody, response: { 202: WorkspaceAccepted, ...errors } } },
+    {
+      schema: {
+        tags: ['workspaces'],
+        params: IdParams,
+        body: RestartBody,
+        response: { 202: WorkspaceAccepted, ...errorResponses({ method: 'POST', notFound: NO_WORKSPACE, conflict: REMOVED }) },
+      },
+    },
     async (req, reply) => {
       const { applyTemplate = false, reason } = req.body;
       const cause = reason ? `api: restart (${reason})` : 'api: restart';
@@ -105,7 +127,7 @@ export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps)
 
   app.post(
     '/v1/workspaces/:id/stop',
-    { schema: { tags: ['workspaces'], params: IdParams, response: { 202: WorkspaceAccepted, ...errors } } },
+    { schema: { tags: ['workspaces'], params: IdParams, response: { 202: WorkspaceAccepted, ...errorResponses({ method: 'POST', notFound: NO_WORKSPACE, conflict: REMOVED }) } } },
     async (req, reply) => {
       const result = await requestAction(deps, req.params.id, { kind: 'stop', cause: 'api: stop' });
       return reply.code(202).send(accepted(result, req.params.id));
@@ -114,7 +136,14 @@ export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps)
 
   app.delete(
     '/v1/workspaces/:id',
-    { schema: { tags: ['workspaces'], params: IdParams, querystring: DeleteQuery, response: { 202: WorkspaceAccepted, ...errors } } },
+    {
+      schema: {
+        tags: ['workspaces'],
+        params: IdParams,
+        querystring: DeleteQuery,
+        response: { 202: WorkspaceAccepted, ...errorResponses({ method: 'DELETE', notFound: NO_WORKSPACE }) },
+      },
+    },
     async (req, reply) => {
       const action: Action = { kind: 'remove', cause: req.query.purge ? 'api: delete (purge)' : 'api: delete', purge: req.query.purge };
       const result = await requestAction(deps, req.params.id, action);
