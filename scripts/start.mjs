@@ -3,7 +3,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveApiToken } from './lib/api-token.mjs';
+import { resolveSecretsKey, secretsKeyEnv } from './lib/secrets-key.mjs';
 import { ensureDeps, ensurePnpm } from './lib/bootstrap.mjs';
+import { builtCommand, ensureBuilt } from './lib/build.mjs';
 import { killGroup, onShutdownSignals, spawnGroup, stopGroup } from './lib/children.mjs';
 import { probe } from './lib/http-probe.mjs';
 import { ensureRuntimeImage } from './lib/image.mjs';
@@ -49,13 +51,14 @@ onShutdownSignals(
   },
 );
 
-function appEnv(token) {
+function appEnv(token, secrets) {
   const port = process.env.PORT ?? '8080';
   const host = process.env.HOST ?? '127.0.0.1';
   return {
     ...process.env,
     ...services.env,
     API_TOKEN: token,
+    ...secretsKeyEnv(secrets),
     PORT: port,
     HOST: host,
     TEMPLATES_DIR: process.env.TEMPLATES_DIR ?? path.join(repoDir, 'config', 'templates'),
@@ -67,7 +70,8 @@ function appEnv(token) {
 
 /** Run an app; `onExit(code)` runs if it exits while npm start is not stopping (by default: stop everything). */
 function startApp(name, env, label = name, onExit = undefined) {
-  const app = spawnGroup('pnpm', ['exec', 'tsx', `apps/${name}/src/main.ts`], { cwd: repoDir, env });
+  const { cmd, args } = builtCommand(repoDir, name); // the compiled app, as production runs it
+  const app = spawnGroup(cmd, args, { cwd: repoDir, env });
   app.name = label;
   children.push(app);
   void app.exited.then((code) => {
@@ -102,7 +106,7 @@ function loseHost(host, what) {
   void host.stop().catch((err) => console.error(`[dockyard] while stopping ${host.name}'s engine: ${err.message}`));
 }
 
-function printAddresses(env, tokenSource, installation) {
+function printAddresses(env, tokenSource, secretsSource, installation) {
   const base = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${env.PORT}`;
   say('Dockyard is ready');
   say(`  installation: ${installation ?? '(unknown)'}  (label dockyard.installation on its Docker objects)`);
@@ -112,6 +116,8 @@ function printAddresses(env, tokenSource, installation) {
   say(`  docs:       ${base}/docs`);
   // A token the operator set is theirs already: don't echo it.
   say(`  token:      ${tokenSource === 'API_TOKEN' ? '(the API_TOKEN you set)' : `${env.API_TOKEN}  (stored in ${tokenSource})`}`);
+  // the secrets key is never printed, only where it lives
+  say(`  secrets:    env values sealed with ${secretsSource === 'SECRETS_KEY' ? 'the SECRETS_KEY you set' : `the key stored in ${secretsSource}`}`);
   if (localHosts.length) {
     say(`  hosts:      ${localHosts.length} local Docker hosts, one worker each (GET /v1/hosts)`);
     for (const h of localHosts) say(`              ${h.name}  engine ${h.host}  (dockerd pid ${h.pid})`);
@@ -132,6 +138,7 @@ async function waitForHosts(base, token) {
 try {
   await ensurePnpm();
   await ensureDeps(repoDir);
+  await ensureBuilt(repoDir, say);
   services = await ensureServices({ stateDir, database: 'dockyard', docker: !localHostCount });
   if (interrupted) await shutdown(130);
   if (localHostCount) {
@@ -142,10 +149,12 @@ try {
   }
   if (interrupted) await shutdown(130);
   const { token, source } = resolveApiToken(stateDir);
-  const env = appEnv(token);
+  const secrets = resolveSecretsKey(stateDir);
+  const env = appEnv(token, secrets);
 
   say('applying migrations');
-  const migrated = await run('pnpm', ['exec', 'tsx', 'packages/shared/src/db/migrate-cli.ts'], { cwd: repoDir, env });
+  const migrate = builtCommand(repoDir, 'migrate');
+  const migrated = await run(migrate.cmd, migrate.args, { cwd: repoDir, env });
   if (migrated !== 0) throw new Error(`migrations failed (exit ${migrated})`);
   if (interrupted) await shutdown(130);
 
@@ -171,7 +180,7 @@ try {
     return ready?.status === 200;
   }, { timeoutMs: 120000 });
   if (localHosts.length && !stopping) await waitForHosts(base, token);
-  if (!stopping) printAddresses(env, source, ready?.body?.installation);
+  if (!stopping) printAddresses(env, source, secrets.source, ready?.body?.installation);
 } catch (err) {
   settingUp = false;
   console.error(`[dockyard] error: ${err.message}${err.cause ? `\n  cause: ${err.cause.message}` : ''}`);

@@ -20,6 +20,7 @@ const good = {
   API_TOKEN: 't'.repeat(32),
   RUNTIMES_FILE: manifest({ runtimes: { 'claude-code': { image: 'x:1', cmd: ['a'], memoryMb: 512 } } }),
   TEMPLATES_DIR: dir,
+  SECRETS_KEY: 'a'.repeat(64),
 };
 
 const configError = (fn: () => unknown): string => {

@@ -5,12 +5,14 @@ export function dockerFor(dockerHost: string): Docker {
   return u.protocol === 'unix:' ? new Docker({ socketPath: u.pathname }) : new Docker({ host: u.hostname, port: Number(u.port) });
 }
 
-/** Remove the containers and volumes carrying a label (tests only ever remove by their own label). */
+/** Remove the containers, volumes and networks carrying a label (tests only ever remove by their own label). */
 export async function removeLabelled(docker: Docker, label: string): Promise<void> {
   const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   const { Volumes } = await docker.listVolumes({ filters: { label: [label] } });
   await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+  const networks = await docker.listNetworks({ filters: { label: [label] } });
+  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
 }
 
 /** Read a file from a workspace's config volume via a throwaway (never-started) container. */
@@ -38,15 +40,7 @@ export async function execIn(docker: Docker, container: string, cmd: string[]): 
   const stream = await exec.start({});
   const chunks: Buffer[] = [];
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  // strip docker's 8-byte multiplexing headers
-  const buf = Buffer.concat(chunks);
-  const out: Buffer[] = [];
-  for (let i = 0; i + 8 <= buf.length; ) {
-    const len = buf.readUInt32BE(i + 4);
-    out.push(buf.subarray(i + 8, i + 8 + len));
-    i += 8 + len;
-  }
-  return Buffer.concat(out).toString('utf8');
+  return demux(Buffer.concat(chunks));
 }
 
 /** Run a shell command in a throwaway container that mounts a volume at /v (network none), and wait for it. */
@@ -84,4 +78,39 @@ function answersInspect(inspect: Promise<unknown>): Promise<boolean> {
       throw err;
     },
   );
+}
+
+/**
+ * GET a URL from inside a container's network namespace: a throwaway helper joined to it
+ * (`--network container:<name>`) runs wget against the workspace's loopback, so no traffic
+ * goes from the host to a container's bridge address.
+ */
+export async function fetchInNetns(docker: Docker, container: string, image: string, url: string): Promise<string> {
+  const c = await docker.createContainer({
+    Image: image,
+    Cmd: ['wget', '-qO-', url],
+    HostConfig: { NetworkMode: `container:${container}` },
+    Labels: { 'dockyard.test-run': process.env.DOCKYARD_TEST_RUN_ID ?? 'x' },
+  });
+  try {
+    await c.start();
+    const { StatusCode } = await c.wait();
+    const logs = (await c.logs({ stdout: true, stderr: true })) as Buffer;
+    const text = demux(logs);
+    if (StatusCode !== 0) throw new Error(`wget ${url} in ${container}'s namespace exited ${StatusCode}: ${text}`);
+    return text;
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+/** Docker's multiplexed log stream (8-byte frame headers) as text. */
+function demux(buf: Buffer): string {
+  const out: Buffer[] = [];
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const len = buf.readUInt32BE(i + 4);
+    out.push(buf.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  return Buffer.concat(out).toString('utf8');
 }

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /** What `npm test` (scripts/test.mjs) hands the suite: real services and a per-run id. */
 export interface TestEnv {
   adminDatabaseUrl: string;
@@ -23,6 +25,9 @@ export function testEnv(): TestEnv {
 }
 
 export const RUN_LABEL = 'dockyard.test-run';
+
+/** A fresh SECRETS_KEY (32 random bytes, base64): each stack seals its workspaces' env with its own. */
+export const newSecretsKey = () => randomBytes(32).toString('base64');
 export const templateDbName = (runId: string) => `dockyard_tpl_${runId}`;
 
 export function databaseUrl(adminUrl: string, db: string): string {

@@ -9,12 +9,12 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { deleteKeysUnder } from './redis-keys.ts';
 import type { FastifyInstance } from 'fastify';
-import { makePool, makeQueues, makeRedisClient, producerRedisConnection, redisConnection, type LifecycleQueues, type Logger, type Queues } from '@dockyard/shared';
+import { makePool, makeQueues, makeRedisClient, makeSecretBox, producerRedisConnection, redisConnection, type LifecycleQueues, type Logger, type Queues } from '@dockyard/shared';
 import { buildApp } from '../../apps/api/src/app.ts';
 import { loadConfig as loadApiConfig } from '../../apps/api/src/config.ts';
 import { loadConfig as loadWorkerConfig } from '../../apps/worker/src/config.ts';
 import { startWorker } from '../../apps/worker/src/worker-app.ts';
-import { FAST_TIMING, RUN_LABEL, testEnv } from './env.ts';
+import { FAST_TIMING, RUN_LABEL, newSecretsKey, testEnv } from './env.ts';
 
 import { cloneTemplateDatabase } from './database.ts';
 import { makeFixtureDir } from './fixtures.ts';
@@ -71,7 +71,7 @@ export async function startStack(
   const id = `${process.pid}${dbCounter++}${randomBytes(3).toString('hex')}`;
   const dbName = `dockyard_t_${t.runId}_${id}`;
   const { url: directDatabaseUrl, installationId } = await cloneTemplateDatabase(t, dbName, { localHost: opts.localHost ?? true });
-  const fixtures = makeFixtureDir(t.image);
+  const fixtures = makeFixtureDir(t.image, `dyt-${id}`);
   const token = randomBytes(24).toString('hex');
   const env: Record<string, string> = {
     DATABASE_URL: opts.mapDatabaseUrl ? opts.mapDatabaseUrl(directDatabaseUrl) : directDatabaseUrl,
@@ -79,6 +79,7 @@ export async function startStack(
     DOCKER_HOST: t.dockerHost,
     QUEUE_PREFIX: `t${id}`,
     API_TOKEN: token,
+    SECRETS_KEY: newSecretsKey(),
     RUNTIMES_FILE: fixtures.runtimesFile,
     TEMPLATES_DIR: fixtures.templatesDir,
     WORKSPACE_NETWORK: 'none',
@@ -104,7 +105,7 @@ export async function startStack(
   const redis = makeRedisClient(env.REDIS_URL!, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', (err) => log.debug({ err }, 'redis client error'));
   if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve)); // no offline queue: wait for it once
-  const app: FastifyInstance = await buildApp({ config: apiConfig, pool: apiPool, queues: apiQueues, redis, log, timing: apiConfig.timing });
+  const app: FastifyInstance = await buildApp({ config: apiConfig, pool: apiPool, queues: apiQueues, redis, log, timing: apiConfig.timing, secrets: makeSecretBox(apiConfig.secretKeys) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

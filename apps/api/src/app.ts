@@ -10,6 +10,7 @@ import { withRequestSerializer } from './request-log.ts';
 import { parseEmptyJsonAsNoBody } from './json-body.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerWorkspaceRoutes } from './routes/workspaces.ts';
+import { registerWorkspacePatchRoute } from './routes/workspace-patch.ts';
 import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
 import { registerMetrics } from './metrics.ts';
 import { documentPlainRoutes } from './openapi-docs.ts';
@@ -61,6 +62,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   registerMetrics(app, deps);
   registerHealthRoutes(app, deps);
   registerWorkspaceRoutes(app, deps);
+  await registerWorkspacePatchRoute(app, deps);
   registerDeadLetterRoutes(app, deps);
   registerAutoRestartRoutes(app, deps);
   registerInstallationRoutes(app, deps);

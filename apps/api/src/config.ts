@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ConnectionEnv, PlacementEnv, TimingEnv, parseEnv, loadRuntimesFile, toConnectionConfig, type ConnectionConfig, type PlacementStrategy, type RuntimesManifest } from '@dockyard/shared';
+import { ConnectionEnv, PlacementEnv, SecretsEnv, TimingEnv, parseEnv, loadRuntimesFile, toConnectionConfig, toSecretKeys, type ConnectionConfig, type PlacementStrategy, type RuntimesManifest, type SecretKeys } from '@dockyard/shared';
 
-const ApiEnv = ConnectionEnv.extend(TimingEnv.shape).extend(PlacementEnv.shape).extend({
+const ApiEnv = ConnectionEnv.extend(TimingEnv.shape).extend(PlacementEnv.shape).extend(SecretsEnv.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   API_TOKEN: z.string().min(32, 'must be at least 32 characters'),
@@ -24,6 +24,8 @@ export interface ApiConfig extends ConnectionConfig {
   /** how long a client has to send a whole request, headers and body */
   requestTimeoutMs: number;
   placement: PlacementStrategy;
+  /** SECRETS_KEY (and SECRETS_KEY_PREVIOUS): workspace env values are sealed with it */
+  secretKeys: SecretKeys;
 }
 
 /** Validate the API's environment once, at start. Throws ConfigError naming the variable at fault. */
@@ -40,5 +42,6 @@ export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     placement: e.PLACEMENT,
+    secretKeys: toSecretKeys(e),
   };
 }

@@ -7,6 +7,7 @@ import {
   makePool,
   makeQueues,
   makeRedisClient,
+  makeSecretBox,
   messageOf,
   producerRedisConnection,
 } from '@dockyard/shared';
@@ -24,7 +25,7 @@ const queues = makeQueues(producerRedisConnection(config.redisUrl), config.queue
 );
 const redis = makeRedisClient(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
 redis.on('error', (err) => log.debug({ err }, 'redis client error'));
-const app = await buildApp({ config, pool, queues, redis, log, timing: config.timing });
+const app = await buildApp({ config, pool, queues, redis, log, timing: config.timing, secrets: makeSecretBox(config.secretKeys) });
 
 closeOnSignals({
   log,

@@ -5,19 +5,23 @@ import {
   HostName,
   PlacementEnv,
   RuntimeEnv,
+  SecretsEnv,
   TimingEnv,
   checkTemplatesDir,
   loadRuntimesFile,
   parseEnv,
   toConnectionConfig,
+  toSecretKeys,
   type ConnectionConfig,
   type PlacementStrategy,
   type RuntimesManifest,
+  type SecretKeys,
 } from '@dockyard/shared';
 
 const WorkerEnv = ConnectionEnv.extend(TimingEnv.shape)
   .extend(RuntimeEnv.shape)
   .extend(PlacementEnv.shape)
+  .extend(SecretsEnv.shape)
   .extend({
     HOST_NAME: HostName.default('local'),
     HOST_CAPACITY: z.coerce.number().int().min(1).default(100),
@@ -70,6 +74,8 @@ export interface WorkerConfig extends ConnectionConfig {
   rescheduleOnHostLoss: boolean;
   /** how many workspaces of a draining host move at once */
   drainParallel: number;
+  /** SECRETS_KEY (and SECRETS_KEY_PREVIOUS): opens the sealed env a container is made with */
+  secretKeys: SecretKeys;
 }
 
 /** Validate the worker's environment once, at start. Throws ConfigError naming the variable at fault. */
@@ -94,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined>): WorkerConfi
     placement: e.PLACEMENT,
     rescheduleOnHostLoss: e.RESCHEDULE_ON_HOST_LOSS,
     drainParallel: e.DRAIN_PARALLEL,
+    secretKeys: toSecretKeys(e),
   };
 }
 

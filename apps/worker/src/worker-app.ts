@@ -1,4 +1,4 @@
-import { makeMetricsStore, makePool, makeQueues, makeRedisClient, redisConnection, type Logger } from '@dockyard/shared';
+import { makeMetricsStore, makePool, makeQueues, makeRedisClient, makeSecretBox, redisConnection, type Logger } from '@dockyard/shared';
 import type { WorkerConfig } from './config.ts';
 import { makeDockerClient } from './docker/client.ts';
 import { makeWorkspaceDocker } from './docker/workspace-docker.ts';
@@ -31,7 +31,7 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
   const redis = makeRedisClient(config.redisUrl, { maxRetriesPerRequest: 2 });
   redis.on('error', (err) => log.debug({ err }, 'redis client error'));
   const metrics = makeWorkerMetrics(makeMetricsStore(async () => redis, config.queuePrefix), (err) => log.warn({ err }, 'metrics write failed'));
-  const deps = { pool, docker, queues, config, log, metrics };
+  const deps = { pool, docker, queues, config, log, metrics, secrets: makeSecretBox(config.secretKeys) };
   // a lost host's worker may come back as a new process: its stale copies go before any job runs
   if (config.roles.includes('jobs')) await removeStaleCopies({ pool, docker, config, log, installationId }).catch((err) => log.warn({ err }, 'could not remove stale copies; the reconciler reports them'));
   const workers = config.roles.includes('jobs') ? startLifecycleWorkers(deps, bull) : [];

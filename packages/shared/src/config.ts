@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { RuntimesManifest } from './runtimes.ts';
+import { SecretKeyText, type SecretKeys } from './secrets.ts';
 
 /** Thrown by loadConfig; main.ts prints it and exits 1. */
 export class ConfigError extends Error {
@@ -54,6 +55,15 @@ export const TimingEnv = z.object({
 export const PlacementEnv = z.object({
   PLACEMENT: z.enum(['spread', 'binpack']).default('spread'),
 });
+
+/** The key workspace env values are sealed with, and the one it replaced (still opened during a rotation). */
+export const SecretsEnv = z.object({
+  SECRETS_KEY: SecretKeyText,
+  SECRETS_KEY_PREVIOUS: SecretKeyText.optional(),
+});
+export type SecretsEnv = z.infer<typeof SecretsEnv>;
+
+export const toSecretKeys = (e: SecretsEnv): SecretKeys => ({ current: e.SECRETS_KEY, previous: e.SECRETS_KEY_PREVIOUS });
 
 export const RuntimeEnv = z.object({
   RUNTIMES_FILE: z.string().min(1),

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { enqueueAction, type Queues } from './catalog.ts';
@@ -6,11 +6,13 @@ import { mergeActions, type Action, type ActionKind } from './actions.ts';
 import type { TimingEnv } from './config.ts';
 import { jobIdOf } from './names.ts';
 import { withTransaction } from './db/pool.ts';
-import { getWorkspace, insertWorkspace, lockWorkspace, setQueuedAction, type DesiredState, type WorkspaceRow } from './db/workspaces.ts';
+import { getWorkspace, insertWorkspace, lockWorkspace, queueFreshAction, setQueuedAction, type DesiredState, type WorkspaceRow } from './db/workspaces.ts';
 import { markRemoved, resetCrashLoop, settleUnplaced } from './db/workspace-status.ts';
 import { placeOn, type PlacementRequest } from './placement.ts';
 import { insertEvent } from './db/events.ts';
 import { claimIdempotencyKey } from './db/idempotency-keys.ts';
+import type { SecretBox } from './secrets.ts';
+import { sealEnv } from './workspace-env.ts';
 
 /**
  * Recording an action: every request is written to Postgres first (the source of truth),
@@ -97,6 +99,14 @@ export async function requestAction(
   incoming: Action,
   opts: { priority?: number; delayMs?: number; resetCrashLoop?: boolean } = {},
 ): Promise<RequestResult> {
+  if (incoming.kind !== 'remove') {
+    const fresh = await queueFreshAction(deps.pool, workspaceId, { action: incoming, desiredState: desiredStateOf[incoming.kind], resetCrashLoop: opts.resetCrashLoop ?? false });
+    if (fresh) {
+      const jobId = fresh.queued_job_id!;
+      await enqueueOrDefer(deps, { workspaceId, host: fresh.host, generation: fresh.generation, kind: incoming.kind, priority: opts.priority, delayMs: opts.delayMs });
+      return { kind: 'accepted', workspace: fresh, jobId, coalesced: false };
+    }
+  }
   let pending: PendingEnqueue | undefined;
   const result = await withTransaction(deps.pool, async (client): Promise<RequestResult> => {
     const row = await lockWorkspace(client, workspaceId);
@@ -113,18 +123,19 @@ export async function requestAction(
 
 export type CreateResult = { workspace: WorkspaceRow; jobId: string; created: boolean } | { conflict: string };
 
+/** Create a workspace; its env values are sealed before they reach Postgres, and the idempotency hash is keyed. */
 export async function createWorkspace(
-  deps: ActionDeps,
+  deps: ActionDeps & { secrets: SecretBox },
   req: { name: string; runtime: string; env: Record<string, string>; idempotencyKey?: string; placement: PlacementRequest },
 ): Promise<CreateResult> {
   const id = randomUUID();
   const action: Action = { kind: 'provision', cause: 'api: create' };
   const result = await withTransaction(deps.pool, async (client): Promise<CreateResult> => {
     if (req.idempotencyKey) {
-      const hash = createHash('sha256').update(JSON.stringify([req.name, req.runtime, req.env, req.placement.pinned ?? null])).digest('hex');
-      const existing = await claimIdempotencyKey(client, req.idempotencyKey, hash, id);
+      const request = JSON.stringify([req.name, req.runtime, req.env, req.placement.pinned ?? null]);
+      const existing = await claimIdempotencyKey(client, req.idempotencyKey, deps.secrets.requestHash(request), id);
       if (existing) {
-        if (existing.requestHash !== hash) return { conflict: 'Idempotency-Key was already used with a different request body' };
+        if (!deps.secrets.requestHashMatches(request, existing.requestHash)) return { conflict: 'Idempotency-Key was already used with a different request body' };
         const row = (await getWorkspace(client, existing.workspaceId))!;
         return { workspace: row, jobId: row.queued_job_id ?? row.running_job_id ?? jobIdOf(row.id, 1), created: false };
       }
@@ -132,7 +143,7 @@ export async function createWorkspace(
     const jobId = jobIdOf(id, 1);
     const placed = await placeOn(client, req.placement);
     const host = 'host' in placed ? placed.host : null;
-    const row = await insertWorkspace(client, { id, name: req.name, runtime: req.runtime, env: req.env, host, queuedJobId: jobId, queuedAction: action });
+    const row = await insertWorkspace(client, { id, name: req.name, runtime: req.runtime, env: sealEnv(deps.secrets, id, req.env), host, queuedJobId: jobId, queuedAction: action });
     const message = 'waiting' in placed ? placed.waiting : `placed on ${placed.host}`;
     await insertEvent(client, { workspaceId: id, from: null, to: 'provisioning', cause: action.cause, jobId, message });
     return { workspace: row, jobId, created: true };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { containerNameOf, volumeNameOf } from './names.ts';
+import { Endpoint } from './endpoint.ts';
 import { DESIRED_STATES, WORKSPACE_STATUSES, type WorkspaceRow } from './db/workspaces.ts';
 import type { WorkspaceEventRow } from './db/events.ts';
 import { HOST_STATES, type HostWithUsage } from './db/hosts.ts';
@@ -10,6 +11,8 @@ export const WorkspaceJson = z
     id: z.uuid(),
     name: z.string(),
     runtime: z.string(),
+    /** the names of its env variables, sorted; the values are secrets and never leave Dockyard */
+    envNames: z.array(z.string()),
     /** the Docker host it is placed on; null while it waits for one */
     host: z.string().nullable(),
     status: z.enum(WORKSPACE_STATUSES),
@@ -21,6 +24,8 @@ export const WorkspaceJson = z
     generation: z.number().int(),
     containerName: z.string(),
     configVolume: z.string(),
+    /** where the agent is reached: set once a job brings the container up, null unless online */
+    endpoint: Endpoint.nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -44,6 +49,7 @@ export function toWorkspaceJson(row: WorkspaceRow): WorkspaceJson {
     id: row.id,
     name: row.name,
     runtime: row.runtime,
+    envNames: row.env_names,
     host: row.host,
     status: row.status,
     desiredState: row.desired_state,
@@ -54,6 +60,7 @@ export function toWorkspaceJson(row: WorkspaceRow): WorkspaceJson {
     generation: row.generation,
     containerName: containerNameOf(row.id),
     configVolume: volumeNameOf(row.id),
+    endpoint: row.endpoint ?? null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

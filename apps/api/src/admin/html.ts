@@ -1,4 +1,4 @@
-import type { HostState } from '@dockyard/shared';
+import type { Endpoint, HostState } from '@dockyard/shared';
 
 /** Escape text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(value: unknown): string {
@@ -86,3 +86,10 @@ export const hostLink = (host: string | null): Html =>
 
 /** A timestamp for a table cell: ISO text, or a dash. */
 export const when = (d: Date | null | undefined) => (d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '–');
+
+/** A workspace's endpoint in a cell: each published port as `8000/tcp → 127.0.0.1:49153`, then network and alias. */
+export function endpointCell(endpoint: Endpoint | null): Html {
+  if (!endpoint) return html`–`;
+  const ports = Object.entries(endpoint.ports).map(([port, p]) => html`<code>${port} → ${p.hostIp}:${p.hostPort}</code><br>`);
+  return html`${ports}<span class="muted">${endpoint.network}${endpoint.alias ? html` as ${endpoint.alias}` : ''}</span>`;
+}

@@ -1,5 +1,5 @@
 import type { WorkspaceEventRow, WorkspaceRow } from '@dockyard/shared';
-import { hostLink, html, page, statusBadge, when } from './html.ts';
+import { endpointCell, hostLink, html, page, statusBadge, when } from './html.ts';
 
 /** One workspace: its fields, links to its jobs in the queue UI, and its event log (newest first). */
 export function renderDetailPage(ws: WorkspaceRow, events: WorkspaceEventRow[]): string {
@@ -10,6 +10,7 @@ export function renderDetailPage(ws: WorkspaceRow, events: WorkspaceEventRow[]):
 <tr><th>name</th><td>${ws.name}</td></tr><tr><th>id</th><td><code>${ws.id}</code></td></tr>
 <tr><th>runtime</th><td>${ws.runtime}</td></tr>
 <tr><th>host</th><td>${hostLink(ws.host)}</td></tr>
+<tr><th>endpoint</th><td>${endpointCell(ws.endpoint)}</td></tr>
 <tr><th>status</th><td>${statusBadge(ws.status)} <span class="muted">desired: ${ws.desired_state}</span></td></tr>
 <tr><th>step</th><td>${ws.step ?? '–'}</td></tr><tr><th>last error</th><td class="err">${ws.last_error ?? ''}</td></tr>
 <tr><th>restarts</th><td>${ws.restart_count}</td></tr><tr><th>next restart</th><td>${when(ws.next_restart_at)}</td></tr>

@@ -1,5 +1,5 @@
 import type { WorkspaceRow } from '@dockyard/shared';
-import { hostLink, html, page, statusBadge, when, type Html } from './html.ts';
+import { endpointCell, hostLink, html, page, statusBadge, when, type Html } from './html.ts';
 
 export interface ListView {
   rows: WorkspaceRow[];
@@ -37,6 +37,7 @@ function row(ws: WorkspaceRow): Html {
 <td><a href="/admin/workspaces/${id}">${ws.name}</a><br><code class="muted">${ws.id}</code></td>
 <td>${ws.runtime}</td>
 <td>${hostLink(ws.host)}</td>
+<td>${endpointCell(ws.endpoint)}</td>
 <td>${statusBadge(ws.status)}${ws.desired_state !== 'running' ? html` <span class="muted">(wants ${ws.desired_state})</span>` : ''}</td>
 <td>${ws.step ?? '–'}</td>
 <td class="err">${ws.last_error ?? ''}</td>
@@ -59,7 +60,7 @@ export function renderListPage(v: ListView): string {
 <label>host <select name="host">${option('', 'any', v.filter.host)}${v.hosts.map((h) => option(h, h, v.filter.host))}</select></label>
 <label>per page <input name="limit" type="number" min="1" max="500" value="${v.filter.limit}"></label>
 <button type="submit">Filter</button></form>`;
-  const table = html`<table><thead><tr><th>workspace</th><th>runtime</th><th>host</th><th>status</th><th>step</th><th>last error</th>
+  const table = html`<table><thead><tr><th>workspace</th><th>runtime</th><th>host</th><th>endpoint</th><th>status</th><th>step</th><th>last error</th>
 <th>restarts</th><th>next restart</th><th>updated</th><th>links</th></tr></thead>
 <tbody>${v.rows.length ? v.rows.map(row) : html`<tr><td colspan="10" class="muted">no workspaces match</td></tr>`}</tbody></table>`;
   const pager = html`<p class="pager">${v.isFirstPage ? '' : html`<a href="${listUrl(v.filter)}">« first page</a> `}${

@@ -1,12 +1,12 @@
 import type Docker from 'dockerode';
-import { HOST_LABEL, INSTALLATION_LABEL, ROLE_LABEL, TransientError, WORKSPACE_ID_LABEL, containerNameOf, volumeNameOf } from '@dockyard/shared';
+import { HOST_LABEL, INSTALLATION_LABEL, ROLE_LABEL, TransientError, WORKSPACE_ID_LABEL, containerNameOf, type RuntimeSpec } from '@dockyard/shared';
 import { dockerCall, statusOf } from './errors.ts';
 import { inspectOrUndefined } from './inspect.ts';
 import type { DockerLabels } from './labels.ts';
-import { CONFIGS_PATH } from './volume-helper.ts';
-import type { ContainerSpec, ContainerState, ManagedContainer } from './types.ts';
+import { SPEC_LABEL, containerOptions, networkOf } from './container-spec.ts';
+import type { ContainerEndpoint, ContainerSpec, ContainerState, ManagedContainer } from './types.ts';
 
-/** Workspace containers: deterministic names, inspect before create, a 409 means someone did it. */
+/** Workspace containers: deterministic names, inspect before create, a 409 means someone did it; `network` is WORKSPACE_NETWORK. */
 export function makeContainers(docker: Docker, labels: DockerLabels, network: string) {
   return {
     async inspectContainer(workspaceId: string): Promise<ContainerState | undefined> {
@@ -23,42 +23,45 @@ export function makeContainers(docker: Docker, labels: DockerLabels, network: st
       };
     },
 
-    async ensureContainer({ workspaceId, runtime, env }: ContainerSpec): Promise<'created' | 'exists' | 'relabelled'> {
-      const name = containerNameOf(workspaceId);
+    async ensureContainer(spec: ContainerSpec): Promise<'created' | 'exists' | 'relabelled' | 'replaced'> {
+      const name = containerNameOf(spec.workspaceId);
+      const wanted = containerOptions(spec, network, labels.of(spec.workspaceId));
       return dockerCall(`create container ${name}`, async () => {
         const existing = await inspectOrUndefined(docker, name);
-        let outcome: 'created' | 'relabelled' = 'created';
+        let outcome: 'created' | 'relabelled' | 'replaced' = 'created';
         if (existing) {
           labels.assertManaged('container', name, existing.Config.Labels);
-          if (labels.isOwn(existing.Config.Labels)) return 'exists';
-          // Made by an older Dockyard: Docker cannot relabel a container, so make it anew
-          // (its state lives in the config volume, and the job has stopped it by now).
+          const own = labels.isOwn(existing.Config.Labels);
+          if (own && existing.Config.Labels[SPEC_LABEL] === wanted.Labels![SPEC_LABEL]) return 'exists';
+          // Made by an older Dockyard, or from another spec (env, image, ports… changed): Docker
+          // cannot change a container, so make it anew (its state lives in its volumes, and the
+          // job has stopped it by now).
           await docker.getContainer(name).remove({ force: true });
-          outcome = 'relabelled';
+          outcome = own ? 'replaced' : 'relabelled';
         }
         try {
-          await docker.createContainer({
-            name,
-            Image: runtime.image,
-            Cmd: runtime.cmd,
-            Env: Object.entries({ ...runtime.env, ...env, DOCKYARD_WORKSPACE_ID: workspaceId }).map(([k, v]) => `${k}=${v}`),
-            Labels: labels.of(workspaceId),
-            HostConfig: {
-              Binds: [`${volumeNameOf(workspaceId)}:${CONFIGS_PATH}`],
-              // Dockyard, not the Docker daemon, owns restarts.
-              RestartPolicy: { Name: 'no' },
-              NetworkMode: network,
-              Memory: runtime.memoryMb ? runtime.memoryMb * 1024 * 1024 : undefined,
-              NanoCpus: runtime.cpus ? Math.round(runtime.cpus * 1e9) : undefined,
-              PidsLimit: runtime.pidsLimit,
-            },
-          });
+          await docker.createContainer(wanted);
         } catch (err) {
           if (statusOf(err) !== 409) throw err;
           return 'exists'; // someone created it meanwhile: fine
         }
         return outcome;
       });
+    },
+
+    /** Where the running container can be reached: its published ports, network and alias. */
+    async readEndpoint(workspaceId: string, runtime: RuntimeSpec): Promise<ContainerEndpoint | undefined> {
+      const name = containerNameOf(workspaceId);
+      const info = await dockerCall(`inspect container ${name}`, () => inspectOrUndefined(docker, name));
+      if (!info) return undefined;
+      const net = networkOf(runtime, network);
+      const ports: ContainerEndpoint['ports'] = {};
+      for (const [port, bindings] of Object.entries(info.NetworkSettings.Ports ?? {})) {
+        const b = bindings?.[0];
+        if (b?.HostPort) ports[port] = { hostIp: b.HostIp, hostPort: Number(b.HostPort) };
+      }
+      const aliases = info.NetworkSettings.Networks?.[net]?.Aliases ?? [];
+      return { network: net, alias: aliases.includes(name) ? name : null, ports };
     },
 
     async startContainer(workspaceId: string): Promise<void> {

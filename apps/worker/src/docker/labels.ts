@@ -23,6 +23,9 @@ export function makeLabels(opts: LabelOptions) {
       [WORKSPACE_ID_LABEL]: workspaceId,
     }),
 
+    /** a shared object (a runtime's network): managed and this installation's, of no one workspace */
+    network: () => ({ ...opts.extraLabels, [MANAGED_LABEL]: 'true', [INSTALLATION_LABEL]: opts.installationId }),
+
     /** `label` filters for listing managed objects (of every installation) */
     scope: () => [`${MANAGED_LABEL}=true`, ...Object.entries(opts.extraLabels).map(([k, v]) => `${k}=${v}`)],
 

@@ -1,4 +1,4 @@
-import type { RuntimeSpec } from '@dockyard/shared';
+import type { DataVolumeSpec, RuntimeSpec } from '@dockyard/shared';
 import type { FileEntry } from './volume-files.ts';
 import type { DockerEvent } from './container-events.ts';
 
@@ -22,6 +22,15 @@ export interface ManagedContainer {
   host: string | undefined;
 }
 
+/** Where a running workspace container is reached (the host is added by the caller). */
+export interface ContainerEndpoint {
+  network: string;
+  /** `ws-<id12>` on a runtime network, null on none/bridge */
+  alias: string | null;
+  /** "8000/tcp" → where the engine published it */
+  ports: Record<string, { hostIp: string; hostPort: number }>;
+}
+
 export interface ContainerSpec {
   workspaceId: string;
   runtime: RuntimeSpec;
@@ -38,6 +47,12 @@ export interface WorkspaceDocker {
   /** true when this call created the volume (so it is empty) */
   ensureVolume(workspaceId: string): Promise<boolean>;
   removeVolume(workspaceId: string): Promise<boolean>;
+  /** the runtime's data volumes, created when missing (never seeded, never written); the names created */
+  ensureDataVolumes(workspaceId: string, specs: readonly DataVolumeSpec[]): Promise<string[]>;
+  /** every data volume of the workspace on this engine; the names removed (a purge) */
+  removeDataVolumes(workspaceId: string): Promise<string[]>;
+  /** a runtime's own network, created (labelled) when missing */
+  ensureNetwork(name: string): Promise<void>;
   /** the regular files in the config volume, as paths relative to its root */
   listVolumeFiles(workspaceId: string, image: string): Promise<Set<string>>;
   writeVolume(workspaceId: string, image: string, entries: FileEntry[]): Promise<void>;
@@ -48,8 +63,13 @@ export interface WorkspaceDocker {
   /** remove the workspace's volume helper container, if any (end of every job) */
   releaseVolumeHelper(workspaceId: string): Promise<void>;
   inspectContainer(workspaceId: string): Promise<ContainerState | undefined>;
-  /** create the container if missing; one left unlabelled by an older Dockyard is replaced (it is stopped by then) */
-  ensureContainer(spec: ContainerSpec): Promise<'created' | 'exists' | 'relabelled'>;
+  /**
+   * create the container if missing; one left unlabelled by an older Dockyard is made anew
+   * (`relabelled`), and so is one created from another spec — env, image, ports… (`replaced`)
+   */
+  ensureContainer(spec: ContainerSpec): Promise<'created' | 'exists' | 'relabelled' | 'replaced'>;
+  /** published ports, network and alias of the container; undefined when there is none */
+  readEndpoint(workspaceId: string, runtime: RuntimeSpec): Promise<ContainerEndpoint | undefined>;
   startContainer(workspaceId: string): Promise<void>;
   /** true when it was running */
   stopContainer(workspaceId: string, timeoutS: number): Promise<boolean>;

@@ -9,13 +9,22 @@ export const CONFIGS_PATH = '/configs';
 
 const helperNameOf = (workspaceId: string) => `${containerNameOf(workspaceId)}-helper`;
 
+const mountsConfigVolume = (info: Docker.ContainerInspectInfo, workspaceId: string) =>
+  info.Mounts.some((m) => m.Type === 'volume' && m.Name === volumeNameOf(workspaceId) && m.Destination === CONFIGS_PATH);
+
 /**
- * Files in and out of a config volume through a never-started container that mounts it.
- * One per workspace, reused by every volume step of a job; the job removes it when it
- * ends (`release`).
+ * Files in and out of a config volume. Through the workspace's own container when it exists
+ * and mounts the volume (Docker's archive API works on a stopped container: a restart needs
+ * no second container), else through a never-started helper container that mounts it: one
+ * per workspace, reused by every volume step of a job and removed when the job ends (`release`).
  */
 export function makeVolumeHelper(docker: Docker, labels: DockerLabels) {
   async function helper(workspaceId: string, image: string): Promise<Docker.Container> {
+    const own = await inspectOrUndefined(docker, containerNameOf(workspaceId));
+    if (own && mountsConfigVolume(own, workspaceId)) {
+      labels.assertManaged('container', containerNameOf(workspaceId), own.Config.Labels);
+      return docker.getContainer(containerNameOf(workspaceId));
+    }
     const name = helperNameOf(workspaceId);
     const existing = await inspectOrUndefined(docker, name);
     if (existing) {

@@ -1,9 +1,10 @@
 import type Docker from 'dockerode';
-import { volumeNameOf } from '@dockyard/shared';
+import { ROLE_LABEL, WORKSPACE_ID_LABEL, volumeNameOf, type DataVolumeSpec } from '@dockyard/shared';
+import { dataVolumeNameOf } from './container-spec.ts';
 import { dockerCall, statusOf } from './errors.ts';
 import type { DockerLabels } from './labels.ts';
 
-/** Config volumes: created inspect-first, removed only when this installation may. */
+/** Config and data volumes: created inspect-first, removed only when this installation may. */
 export function makeVolumes(docker: Docker, labels: DockerLabels, removeHelper: (workspaceId: string) => Promise<void>) {
   return {
     /** true when this call created the volume (so it is empty) */
@@ -50,6 +51,44 @@ export function makeVolumes(docker: Docker, labels: DockerLabels, removeHelper: 
           throw err;
         }
       });
+    },
+
+    /** the runtime's data volumes (`ws-<id12>-<name>`): created when missing, never written by Dockyard; the names created */
+    async ensureDataVolumes(workspaceId: string, specs: readonly DataVolumeSpec[]): Promise<string[]> {
+      const created: string[] = [];
+      for (const spec of specs) {
+        const name = dataVolumeNameOf(workspaceId, spec.name);
+        await dockerCall(`create volume ${name}`, async () => {
+          try {
+            labels.assertManaged('volume', name, (await docker.getVolume(name).inspect()).Labels);
+            return;
+          } catch (err) {
+            if (statusOf(err) !== 404) throw err;
+          }
+          await docker.createVolume({ Name: name, Labels: labels.of(workspaceId, { [ROLE_LABEL]: 'data' }) });
+          created.push(name);
+        });
+      }
+      return created;
+    },
+
+    /** every data volume of the workspace on this engine (a purge); the names removed */
+    async removeDataVolumes(workspaceId: string): Promise<string[]> {
+      const filters = { label: [...labels.scope(), `${WORKSPACE_ID_LABEL}=${workspaceId}`, `${ROLE_LABEL}=data`] };
+      const { Volumes } = await dockerCall('list volumes', () => docker.listVolumes({ filters }));
+      const removed: string[] = [];
+      for (const v of Volumes ?? []) {
+        labels.assertManaged('volume', v.Name, v.Labels);
+        await dockerCall(`remove volume ${v.Name}`, async () => {
+          try {
+            await docker.getVolume(v.Name).remove();
+            removed.push(v.Name);
+          } catch (err) {
+            if (statusOf(err) !== 404) throw err;
+          }
+        });
+      }
+      return removed;
     },
   };
 }

@@ -3,10 +3,11 @@ import { makeLabels, type LabelOptions } from './labels.ts';
 import { makeVolumeHelper } from './volume-helper.ts';
 import { makeVolumes } from './volumes.ts';
 import { makeContainers } from './containers.ts';
+import { makeNetworks } from './networks.ts';
 import { subscribeContainerEvents } from './container-events.ts';
 import type { WorkspaceDocker } from './types.ts';
 
-export type { ContainerSpec, ContainerState, ManagedContainer, WorkspaceDocker } from './types.ts';
+export type { ContainerEndpoint, ContainerSpec, ContainerState, ManagedContainer, WorkspaceDocker } from './types.ts';
 export type { DockerEvent } from './container-events.ts';
 
 export interface WorkspaceDockerOptions extends LabelOptions {
@@ -23,6 +24,7 @@ export function makeWorkspaceDocker(docker: Docker, opts: WorkspaceDockerOptions
     exportVolume: async (workspaceId, image) => ((await volumes.hasVolume(workspaceId)) ? helper.exportArchive(workspaceId, image) : undefined),
     importVolume: helper.importArchive,
     ...makeContainers(docker, labels, opts.network),
+    ...makeNetworks(docker, labels),
     listVolumeFiles: helper.listFiles,
     writeVolume: helper.write,
     releaseVolumeHelper: helper.release,

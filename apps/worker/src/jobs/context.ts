@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Job } from 'bullmq';
-import type { Action, ActionKind, AttemptRecord, Fence, LifecycleJob, Logger, Queues, Transition, WorkspaceRow } from '@dockyard/shared';
+import type { Action, ActionKind, AttemptRecord, Endpoint, Fence, LifecycleJob, Logger, Queues, SecretBox, Transition, WorkspaceRow } from '@dockyard/shared';
 import type { WorkerConfig } from '../config.ts';
 import type { WorkspaceDocker } from '../docker/workspace-docker.ts';
 import type { WorkerMetrics } from '../metrics.ts';
@@ -13,6 +13,8 @@ export interface WorkerDeps {
   config: WorkerConfig;
   log: Logger;
   metrics: WorkerMetrics;
+  /** opens the workspace's sealed env where its container is made (SECRETS_KEY, SECRETS_KEY_PREVIOUS) */
+  secrets: SecretBox;
 }
 
 /** Every step of every job. The workspace's `step` column holds one of these while a job runs, `queued` while one waits, else null. */
@@ -30,7 +32,8 @@ export type StepName =
   | 'purge-volume'
   | 'export-volume'
   | 'remove-volume'
-  | 're-place';
+  | 're-place'
+  | 'record-endpoint';
 
 /** What steps hand to later steps, each field written by the step named beside it. */
 export interface StepState {
@@ -43,9 +46,11 @@ export interface StepState {
   startedAt?: string; // wait-running
   exitedEarly?: boolean; // wait-running
   exitCode?: number | null; // wait-running
+  endpoint?: Endpoint; // record-endpoint
   stopped?: boolean; // stop-container
   containerRemoved?: boolean; // remove-container
   volumePurged?: boolean; // purge-volume
+  dataVolumesPurged?: string[]; // purge-volume
   exportedFiles?: number; // export-volume (null-free: 0 when there was no volume)
   volumeRemoved?: boolean; // remove-volume
   movedTo?: string | null; // re-place (null: waiting for a host)
@@ -54,10 +59,10 @@ export interface StepState {
 
 /** The part of the state each job kind's steps write, so its `finish` reads nothing else. */
 export interface StateKeys {
-  provision: 'volumeCreated' | 'template' | 'seeded' | 'startedAt' | 'exitedEarly' | 'exitCode';
-  restart: 'stopped' | 'hasConfig' | 'hasMarker' | 'branch' | 'startedAt' | 'exitedEarly' | 'exitCode';
+  provision: 'volumeCreated' | 'template' | 'seeded' | 'startedAt' | 'exitedEarly' | 'exitCode' | 'endpoint';
+  restart: 'stopped' | 'hasConfig' | 'hasMarker' | 'branch' | 'startedAt' | 'exitedEarly' | 'exitCode' | 'endpoint';
   stop: 'stopped';
-  remove: 'containerRemoved' | 'volumePurged';
+  remove: 'containerRemoved' | 'volumePurged' | 'dataVolumesPurged';
   move: 'stopped' | 'exportedFiles' | 'containerRemoved' | 'volumeRemoved' | 'movedTo' | 'wantsRunning';
 }
 export type StateOf<K extends ActionKind> = Pick<StepState, StateKeys[K]>;

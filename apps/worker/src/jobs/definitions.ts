@@ -14,6 +14,7 @@ import { purgeVolume } from './steps/purge-volume.ts';
 import { exportVolume } from './steps/export-volume.ts';
 import { removeVolume } from './steps/remove-volume.ts';
 import { rePlace } from './steps/re-place.ts';
+import { recordEndpoint } from './steps/record-endpoint.ts';
 
 /** The transition that ends a job (its cause is the action's). */
 export type FinalTransition = Omit<Transition, 'cause'>;
@@ -36,14 +37,18 @@ const exitedEarly = (s: Pick<StepState, 'exitedEarly' | 'exitCode'>): FinalTrans
 export const jobDefinitions: { [K in ActionKind]: JobDefinition<K> } = {
   provision: {
     enters: 'provisioning',
-    steps: [createVolume, seed, markProvisioned, createContainer, startContainer, waitRunning],
+    steps: [createVolume, seed, markProvisioned, createContainer, startContainer, waitRunning, recordEndpoint],
     finish: (s) =>
-      exitedEarly(s) ?? { to: 'online', message: s.seeded ? `provisioned from ${s.template}` : 'provisioned (volume already populated)' },
+      exitedEarly(s) ?? {
+        to: 'online',
+        message: s.seeded ? `provisioned from ${s.template}` : 'provisioned (volume already populated)',
+        endpoint: s.endpoint,
+      },
   },
   restart: {
     enters: 'provisioning',
-    steps: [stopContainer, preflight, recover, createContainer, startContainer, waitRunning],
-    finish: (s) => exitedEarly(s) ?? { to: 'online', message: `restarted: ${s.branch}` },
+    steps: [stopContainer, preflight, recover, createContainer, startContainer, waitRunning, recordEndpoint],
+    finish: (s) => exitedEarly(s) ?? { to: 'online', message: `restarted: ${s.branch}`, endpoint: s.endpoint },
   },
   stop: {
     steps: [stopContainer],
@@ -54,7 +59,9 @@ export const jobDefinitions: { [K in ActionKind]: JobDefinition<K> } = {
     finish: (s) => ({
       to: 'removed',
       allowRemoved: true,
-      message: `${s.containerRemoved ? 'container removed' : 'no container'}; ${s.volumePurged ? 'config volume purged' : 'config volume kept'}`,
+      message: `${s.containerRemoved ? 'container removed' : 'no container'}; ${s.volumePurged ? 'config volume purged' : 'config volume kept'}${
+        s.dataVolumesPurged?.length ? `; data volumes purged: ${s.dataVolumesPurged.join(', ')}` : ''
+      }`,
     }),
   },
   move: {

@@ -24,3 +24,17 @@ export async function claimIdempotencyKey(
   const row = rows[0]!;
   return { workspaceId: row.workspace_id, requestHash: row.request_hash };
 }
+
+/** Keys whose request hash is an older Dockyard's unkeyed SHA-256 (hex), for the re-seal to key. */
+export async function listUnkeyedRequestHashes(q: Queryable): Promise<Array<{ key: string; requestHash: string }>> {
+  const { rows } = await q.query<{ key: string; request_hash: string }>(
+    `select key, request_hash from idempotency_keys where request_hash ~ '^[0-9a-f]{64}$'`,
+  );
+  return rows.map((r) => ({ key: r.key, requestHash: r.request_hash }));
+}
+
+/** Replace one key's request hash, if it is still `was`. */
+export async function replaceRequestHash(q: Queryable, key: string, was: string, now: string): Promise<boolean> {
+  const { rowCount } = await q.query('update idempotency_keys set request_hash = $3 where key = $1 and request_hash = $2', [key, was, now]);
+  return (rowCount ?? 0) > 0;
+}

@@ -1,5 +1,6 @@
 import type { Queryable } from './pool.ts';
 import type { Action } from '../actions.ts';
+import type { Endpoint } from '../endpoint.ts';
 import type { WorkspaceRow, WorkspaceStatus } from './workspaces.ts';
 import { insertEvent } from './events.ts';
 
@@ -98,6 +99,8 @@ export interface Transition {
   /** allow writing a `removed` workspace (only the remove job itself does) */
   allowRemoved?: boolean;
   extra?: { provisionStarted?: boolean };
+  /** with `online`: where the started container is reached (kept only while online) */
+  endpoint?: Endpoint;
 }
 
 /**
@@ -112,6 +115,7 @@ export async function writeTransition(q: Queryable, f: Fence, t: Transition): Pr
             provision_started_at = case when $7::boolean then now() else w.provision_started_at end,
             running_since = case when $3::workspace_status = 'online' then now() else w.running_since end,
             next_restart_at = case when $3::workspace_status = 'online' then null else w.next_restart_at end,
+            endpoint = case when $3::workspace_status = 'online' then coalesce($9::jsonb, w.endpoint) end,
             updated_at = now()
        from (select status as from_status from workspaces where id = $1::uuid) old
       where w.id = $1::uuid and w.running_token = $2::uuid and (w.status <> 'removed' or $8::boolean)
@@ -125,6 +129,7 @@ export async function writeTransition(q: Queryable, f: Fence, t: Transition): Pr
       t.lastError ?? null,
       t.extra?.provisionStarted ?? false,
       t.allowRemoved ?? false,
+      t.endpoint ? JSON.stringify(t.endpoint) : null,
     ],
   );
   if (rows.length === 0) return false;

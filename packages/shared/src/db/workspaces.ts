@@ -1,5 +1,6 @@
 import type { Queryable } from './pool.ts';
 import type { Action } from '../actions.ts';
+import type { Endpoint } from '../endpoint.ts';
 
 export const WORKSPACE_STATUSES = ['provisioning', 'online', 'offline', 'failed', 'paused', 'removed'] as const;
 export type WorkspaceStatus = (typeof WORKSPACE_STATUSES)[number];
@@ -10,7 +11,12 @@ export interface WorkspaceRow {
   id: string;
   name: string;
   runtime: string;
+  /** legacy: env in clear from before migration 006, `{}` once the migrate CLI sealed it */
   env: Record<string, string>;
+  /** the env, sealed by the secret box (secrets.ts); null when the workspace has none */
+  env_sealed: string | null;
+  /** the env's names, sorted (not secret: the API shows them) */
+  env_names: string[];
   status: WorkspaceStatus;
   desired_state: DesiredState;
   generation: number;
@@ -29,23 +35,58 @@ export interface WorkspaceRow {
   running_since: Date | null;
   /** the host it is placed on; null while it waits for one */
   host: string | null;
+  /** where it is reached while online (null otherwise) */
+  endpoint: Endpoint | null;
   created_at: Date;
   updated_at: Date;
 }
 
 export async function insertWorkspace(
   q: Queryable,
-  ws: { id: string; name: string; runtime: string; env: Record<string, string>; host: string | null; queuedJobId: string; queuedAction: Action },
+  ws: {
+    id: string;
+    name: string;
+    runtime: string;
+    env: { sealed: string | null; names: string[] };
+    host: string | null;
+    queuedJobId: string;
+    queuedAction: Action;
+  },
 ): Promise<WorkspaceRow> {
   const { rows } = await q.query<WorkspaceRow>(
-    `insert into workspaces (id, name, runtime, env, status, desired_state, generation, step,
+    `insert into workspaces (id, name, runtime, env_sealed, env_names, status, desired_state, generation, step,
                              queued_job_id, queued_action, provision_started_at, host)
-     values ($1::uuid, $2, $3, $4::jsonb, 'provisioning', 'running', 1,
-             case when $7::text is null then 'unscheduled' else 'queued' end, $5, $6::jsonb, now(), $7)
+     values ($1::uuid, $2, $3, $4, $5::text[], 'provisioning', 'running', 1,
+             case when $8::text is null then 'unscheduled' else 'queued' end, $6, $7::jsonb, now(), $8)
      returning *`,
-    [ws.id, ws.name, ws.runtime, JSON.stringify(ws.env), ws.queuedJobId, JSON.stringify(ws.queuedAction), ws.host],
+    [ws.id, ws.name, ws.runtime, ws.env.sealed, ws.env.names, ws.queuedJobId, JSON.stringify(ws.queuedAction), ws.host],
   );
   return rows[0]!;
+}
+
+/** Replace the sealed env (and empty the legacy clear one) and, if given, the name (the caller holds the row lock). */
+export async function setWorkspaceEnv(
+  q: Queryable,
+  id: string,
+  p: { env: { sealed: string | null; names: string[] }; name?: string },
+): Promise<WorkspaceRow> {
+  const { rows } = await q.query<WorkspaceRow>(
+    `update workspaces set env_sealed = $2, env_names = $3::text[], env = '{}'::jsonb, name = coalesce($4, name), updated_at = now()
+      where id = $1::uuid returning *`,
+    [id, p.env.sealed, p.env.names, p.name ?? null],
+  );
+  return rows[0]!;
+}
+
+/** Workspaces whose env waits for the re-seal: still in clear, or sealed under another key than `keyId`. */
+export async function listEnvToReseal(q: Queryable, keyId: string): Promise<string[]> {
+  const { rows } = await q.query<{ id: string }>(
+    `select id from workspaces
+      where env <> '{}'::jsonb or (env_sealed is not null and split_part(env_sealed, '.', 2) <> $1)
+      order by created_at`,
+    [keyId],
+  );
+  return rows.map((r) => r.id);
 }
 
 export async function getWorkspace(q: Queryable, id: string): Promise<WorkspaceRow | undefined> {
@@ -99,6 +140,32 @@ export async function setQueuedAction(
     [id, p.generation, p.jobId, JSON.stringify(p.action), p.desiredState, p.step],
   );
   return rows[0]!;
+}
+
+/**
+ * A request's common case in one statement (the update takes the row lock a transaction would):
+ * no action waits, the workspace is placed and not removed → a new generation whose job id is
+ * `<id>.<generation>` (names.ts jobIdOf). Undefined when the case does not hold: the caller then
+ * takes the transactional path, which merges into a waiting action.
+ */
+export async function queueFreshAction(
+  q: Queryable,
+  id: string,
+  p: { action: Action; desiredState: DesiredState | null; resetCrashLoop: boolean },
+): Promise<WorkspaceRow | undefined> {
+  const { rows } = await q.query<WorkspaceRow>(
+    `update workspaces set generation = generation + 1, queued_job_id = id::text || '.' || (generation + 1),
+            queued_action = $2::jsonb, desired_state = coalesce($3::desired_state, desired_state),
+            step = case when running_job_id is null then 'queued' else step end,
+            restart_count = case when $4::boolean then 0 else restart_count end,
+            crash_times = case when $4::boolean then '{}' else crash_times end,
+            next_restart_at = case when $4::boolean then null else next_restart_at end,
+            updated_at = now()
+      where id = $1::uuid and queued_job_id is null and host is not null and status <> 'removed'
+      returning *`,
+    [id, JSON.stringify(p.action), p.desiredState, p.resetCrashLoop],
+  );
+  return rows[0];
 }
 
 /** Count workspaces per status (for metrics and the admin page). */
