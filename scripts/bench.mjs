@@ -1,21 +1,96 @@
-// `npm run bench`: set up like `npm test` (in its own state folder), then run bench/run.ts.
+// `npm run bench`: start the services as `npm start` does (in .dockyard/bench, Postgres durable as
+// in production; BENCH_PG_FAST=1 for the tests' fsync-off settings), build the apps as `npm start`
+// does (BENCH_TSX=1, or a failed build: run the sources through tsx), build the runtime image,
+// then run bench/main.ts. At the end: stop it, remove every Docker object labelled with this run,
+// stop the services this run started. See docs/BENCHMARKS.md.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDeps, ensurePnpm } from './lib/bootstrap.mjs';
+import { ensureBuilt } from './lib/build.mjs';
+import { killGroup, onShutdownSignals, spawnGroup, stopGroup } from './lib/children.mjs';
 import { removeLabelled } from './lib/engine.mjs';
-import { runWithServices } from './lib/with-services.mjs';
+import { ensureRuntimeImage } from './lib/image.mjs';
+import { say } from './lib/proc.mjs';
+import { ensureServices } from './lib/services.mjs';
 
 const repoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runId = `bench${randomBytes(4).toString('hex')}`;
+const fast = process.env.BENCH_PG_FAST === '1';
+let services = null;
+let child = null;
+let settingUp = true;
+let interrupted = false;
+let finishing = false;
 
-await runWithServices({
-  repoDir,
-  stateDir: path.join(repoDir, '.dockyard', 'bench'),
-  label: 'bench',
-  command: (_services, image) => ({
-    cmd: 'pnpm',
-    args: ['exec', 'tsx', 'bench/run.ts', ...process.argv.slice(2)],
-    env: { DOCKYARD_TEST_IMAGE: image, DOCKYARD_TEST_RUN_ID: runId },
-  }),
-  cleanup: (services) => removeLabelled(services.env.DOCKER_HOST, `dockyard.test-run=${runId}`).then(() => undefined),
-});
+async function finish(code) {
+  if (finishing) return;
+  finishing = true;
+  if (child) await stopGroup(child, { label: 'bench', graceMs: 60000 });
+  if (services) {
+    // bench/main.ts removes its objects itself; this catches what an interrupted run left
+    for (const label of [`dockyard.bench-run=${runId}`, `dockyard.test-run=${runId}`]) {
+      try {
+        const removed = await removeLabelled(services.env.DOCKER_HOST, label);
+        if (removed.containers || removed.volumes) say(`removed ${removed.containers} container(s) and ${removed.volumes} volume(s) labelled ${label}`);
+      } catch (err) {
+        console.error(`[dockyard] could not remove the objects labelled ${label}: ${err.message}`);
+      }
+    }
+    await services.stop();
+  }
+  process.exit(code);
+}
+
+onShutdownSignals(
+  () => {
+    if (settingUp) interrupted = true;
+    else void finish(130);
+  },
+  () => {
+    if (child) killGroup(child);
+    process.exit(130);
+  },
+);
+
+/** 'dist' when the compiled apps are current (built now if the sources changed), else 'tsx'. */
+async function appMode() {
+  if (process.env.BENCH_TSX === '1') return 'tsx';
+  try {
+    await ensureBuilt(repoDir, say);
+    return 'dist';
+  } catch (err) {
+    say(`the build failed (${err.message}); running the apps' sources through tsx`);
+    return 'tsx';
+  }
+}
+
+try {
+  await ensurePnpm();
+  await ensureDeps(repoDir);
+  const mode = await appMode();
+  services = await ensureServices({ stateDir: path.join(repoDir, '.dockyard', 'bench'), fast });
+  const image = await ensureRuntimeImage(services.env.DOCKER_HOST, repoDir);
+  settingUp = false;
+  if (interrupted) await finish(130);
+  say(`running bench/main.ts (run ${runId}, apps: ${mode})`);
+  child = spawnGroup(process.execPath, ['--import', 'tsx', path.join(repoDir, 'bench', 'main.ts')], {
+    cwd: repoDir,
+    env: {
+      ...process.env,
+      ...services.env,
+      BENCH_RUN_ID: runId,
+      BENCH_APP_MODE: mode,
+      BENCH_PG_DURABILITY: fast ? 'fsync off (BENCH_PG_FAST=1)' : 'durable (fsync, synchronous_commit on)',
+      DOCKYARD_BENCH_IMAGE: image,
+      // for bench/fleet.ts, which uses the test suite's stack
+      DOCKYARD_TEST_IMAGE: image,
+      DOCKYARD_TEST_RUN_ID: runId,
+    },
+  });
+  await finish(await child.exited);
+} catch (err) {
+  settingUp = false;
+  console.error(`[dockyard] error: ${err.message}${err.cause ? `\n  cause: ${err.cause.message}` : ''}`);
+  await finish(1);
+}
