@@ -105,7 +105,7 @@ describe('the edge of the API: parser and router errors, the Authorization heade
       const lines = stack.logLines.slice(from);
       for (const needle of [stack.token, secret]) expect(lines.filter((l) => l.includes(needle))).toEqual([]);
       // the requests were logged, with their paths
-      const urls = lines.flatMap((l) => (l.includes('"incoming request"') ? [JSON.parse(l).req.url] : []));
+      const urls = lines.flatMap((l) => (l.includes('"request completed"') ? [JSON.parse(l).req.url] : []));
       expect(urls.filter((u) => u === '/v1/workspaces')).toHaveLength(8);
       expect(urls).toContain('/v1/nothing-here');
       expect(urls).toContain('/v1/workspaces/%ZZ');

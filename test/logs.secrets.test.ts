@@ -48,7 +48,7 @@ describe('logs: pino JSON with job context, and never a token or an env value', 
     }
     // the run really was logged, API requests included
     expect(lines.some((l) => l.includes('"job completed"') && l.includes(id))).toBe(true);
-    expect(lines.some((l) => l.includes('incoming request') && l.includes('/admin/queues'))).toBe(true);
+    expect(lines.some((l) => l.includes('request completed') && l.includes('/admin/queues'))).toBe(true);
   });
 
   it('writes one JSON object per line, job lines carrying jobId, workspaceId, job and attempt', () => {

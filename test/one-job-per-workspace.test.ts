@@ -63,6 +63,38 @@ describe('one job per workspace at a time', () => {
     }
   });
 
+  it('30 concurrent restarts merge into one waiting job: the template is applied because one asked, none is lost to a race', async () => {
+    const quiet = await startStack({ worker: false });
+    try {
+      const worker = await quiet.startWorker();
+      const created = await quiet.create('busybox', 'merge-race');
+      const id = created.workspace.id;
+      await quiet.waitForJob(id, created.jobId, 'online', 60_000);
+      await quiet.waitForIdle(id);
+      await worker.close(); // nothing runs now: every restart waits in the one queued job
+      const templateAt = 17;
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          quiet.request('POST', `/v1/workspaces/${id}/restart`, { body: i === templateAt ? { applyTemplate: true } : { reason: `r${i}` } }),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(30).fill(202));
+      const jobIds = new Set(answers.map((a) => a.body.jobId));
+      expect(jobIds.size).toBe(1);
+      const row = (await quiet.pool.query('select queued_job_id, queued_action from workspaces where id = $1', [id])).rows[0];
+      expect(row.queued_job_id).toBe([...jobIds][0]);
+      expect(row.queued_action).toMatchObject({ kind: 'restart', applyTemplate: true });
+      expect(await quiet.queues.restart.count()).toBe(1);
+      await quiet.startWorker();
+      const ws = await quiet.waitForJob(id, row.queued_job_id, 'online', 60_000);
+      expect(ws.status).toBe('online');
+      const events = (await quiet.request('GET', `/v1/workspaces/${id}/events`)).body.items;
+      expect(events.some((e: any) => e.jobId === row.queued_job_id && /template re-applied/.test(e.message ?? ''))).toBe(true);
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('a stale job for an older generation is dropped and cannot overwrite the newer status', async () => {
     const { workspace } = await stack.create('busybox', 'stale');
     await stack.waitForStatus(workspace.id, 'online');

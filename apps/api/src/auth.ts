@@ -4,9 +4,10 @@ import { ApiError } from '@dockyard/shared';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Constant-time comparison (hashing first makes the lengths equal). */
-export function tokenMatches(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
+/** A constant-time check against one token (hashing makes the lengths equal; the token's own hash is made once). */
+export function makeTokenCheck(expected: string): (given: string) => boolean {
+  const want = digest(expected);
+  return (given) => timingSafeEqual(digest(given), want);
 }
 
 // Exactly `<scheme> <credential>`, one space; the credential is everything after it (compared whole).
@@ -36,12 +37,13 @@ const BROWSER_PREFIXES = ['/admin/', '/docs', '/openapi.json', '/metrics'];
 
 /** onRequest hook: everything but the health probes needs the token. */
 export function makeAuthHook(apiToken: string) {
+  const tokenMatches = makeTokenCheck(apiToken);
   return async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const path = req.url.split('?', 1)[0]!;
     if (PUBLIC.has(path)) return;
     const browser = BROWSER_PREFIXES.some((p) => path === p.replace(/\/$/, '') || path.startsWith(p));
     const given = credentialOf(req, browser);
-    if (given !== undefined && tokenMatches(given, apiToken)) return;
+    if (given !== undefined && tokenMatches(given)) return;
     if (browser) reply.header('WWW-Authenticate', 'Basic realm="dockyard", charset="UTF-8"');
     if (given !== undefined) throw new ApiError('UNAUTHORIZED', 'invalid token');
     throw new ApiError('UNAUTHORIZED', req.headers.authorization ? 'the Authorization header must be "Bearer <token>"' : 'missing bearer token');

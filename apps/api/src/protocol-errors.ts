@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { logAnswered } from './request-log.ts';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@dockyard/shared';
@@ -10,6 +11,8 @@ import { errorBody, handleError, send } from './errors.ts';
  * over the router's limit. Neither echoes the path back.
  */
 export function handleFrameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  // answered before any route, so no onResponse hook logs it
+  reply.raw.once('finish', () => logAnswered(req, reply));
   switch (err.code) {
     case 'FST_ERR_BAD_URL':
       return send(reply, new ApiError('VALIDATION_FAILED', 'the URL path is not valid %-encoding'));

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '@dockyard/shared';
 
 interface LoggedRequest {
@@ -25,3 +25,16 @@ export function toLoggedRequest(req: LoggedRequest) {
 
 /** The app's logger: the process logger with the request serializer above (Fastify keeps a logger's own serializers). */
 export const withRequestSerializer = (log: Logger) => log.child({}, { serializers: { req: toLoggedRequest } }) as unknown as FastifyBaseLogger;
+
+/** The one line of an answered request: method, path (no query), status, time taken. */
+export function logAnswered(req: FastifyRequest, reply: FastifyReply): void {
+  req.log.info({ req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
+}
+
+/** Log every request once, when it is answered (the router's refusals log themselves: protocol-errors.ts). */
+export function logRequests(app: FastifyInstance): void {
+  app.addHook('onResponse', (req, reply, done) => {
+    logAnswered(req, reply);
+    done();
+  });
+}

@@ -6,13 +6,14 @@ import { mergeActions, type Action, type ActionKind } from './actions.ts';
 import type { TimingEnv } from './config.ts';
 import { jobIdOf } from './names.ts';
 import { withTransaction } from './db/pool.ts';
-import { getWorkspace, insertWorkspace, lockWorkspace, queueFreshAction, setQueuedAction, type DesiredState, type WorkspaceRow } from './db/workspaces.ts';
+import { getWorkspace, insertWorkspace, lockWorkspace, setQueuedAction, type DesiredState, type WorkspaceRow } from './db/workspaces.ts';
 import { markRemoved, resetCrashLoop, settleUnplaced } from './db/workspace-status.ts';
 import { placeOn, type PlacementRequest } from './placement.ts';
 import { insertEvent } from './db/events.ts';
 import { claimIdempotencyKey } from './db/idempotency-keys.ts';
 import type { SecretBox } from './secrets.ts';
 import { sealEnv } from './workspace-env.ts';
+import { recordWithoutTransaction } from './request-fast-path.ts';
 
 /**
  * Recording an action: every request is written to Postgres first (the source of truth),
@@ -100,12 +101,15 @@ export async function requestAction(
   opts: { priority?: number; delayMs?: number; resetCrashLoop?: boolean } = {},
 ): Promise<RequestResult> {
   if (incoming.kind !== 'remove') {
-    const fresh = await queueFreshAction(deps.pool, workspaceId, { action: incoming, desiredState: desiredStateOf[incoming.kind], resetCrashLoop: opts.resetCrashLoop ?? false });
-    if (fresh) {
-      const jobId = fresh.queued_job_id!;
-      await enqueueOrDefer(deps, { workspaceId, host: fresh.host, generation: fresh.generation, kind: incoming.kind, priority: opts.priority, delayMs: opts.delayMs });
-      return { kind: 'accepted', workspace: fresh, jobId, coalesced: false };
+    const row = await getWorkspace(deps.pool, workspaceId);
+    if (!row) return { kind: 'not-found' };
+    if (row.status === 'removed') return { kind: 'removed', workspace: row };
+    const fast = await recordWithoutTransaction(deps.pool, row, incoming, { desiredState: desiredStateOf[incoming.kind], resetCrashLoop: opts.resetCrashLoop ?? false });
+    if (fast?.fresh) {
+      const w = fast.workspace;
+      await enqueueOrDefer(deps, { workspaceId, host: w.host, generation: w.generation, kind: incoming.kind, priority: opts.priority, delayMs: opts.delayMs });
     }
+    if (fast) return { kind: 'accepted', workspace: fast.workspace, jobId: fast.jobId, coalesced: fast.coalesced };
   }
   let pending: PendingEnqueue | undefined;
   const result = await withTransaction(deps.pool, async (client): Promise<RequestResult> => {

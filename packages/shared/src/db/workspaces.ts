@@ -104,10 +104,17 @@ export interface WorkspaceFilter {
   status?: WorkspaceStatus;
   runtime?: string;
   host?: string;
+  /** part of the name, matched case-insensitively (`%` and `_` match themselves) */
+  nameContains?: string;
+  /** leave out removed workspaces (the tombstones) */
+  excludeRemoved?: boolean;
   limit: number;
   /** keyset cursor: created_at (as Postgres text, full precision) and id of the last row seen */
   after?: { createdAt: string; id: string };
 }
+
+/** A text for `ilike '%' || $n || '%' escape '\\'` that matches itself: its wildcards and escape character escaped. */
+const likeEscaped = (text: string | undefined) => (text ? text.replace(/[\\%_]/g, (c) => `\\${c}`) : null);
 
 /** Newest first, keyset-paged. Returns one extra row's worth of cursor text per row. */
 export async function listWorkspaces(
@@ -120,9 +127,11 @@ export async function listWorkspaces(
         and ($2::text is null or runtime = $2::text)
         and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4::uuid))
         and ($6::text is null or host = $6::text)
+        and ($7::text is null or name ilike '%' || $7::text || '%' escape '\\')
+        and (not $8::boolean or status <> 'removed')
       order by created_at desc, id desc
       limit $5::int`,
-    [f.status ?? null, f.runtime ?? null, f.after?.createdAt ?? null, f.after?.id ?? null, f.limit, f.host ?? null],
+    [f.status ?? null, f.runtime ?? null, f.after?.createdAt ?? null, f.after?.id ?? null, f.limit, f.host ?? null, likeEscaped(f.nameContains), f.excludeRemoved ?? false],
   );
   return rows;
 }
@@ -164,6 +173,29 @@ export async function queueFreshAction(
       where id = $1::uuid and queued_job_id is null and host is not null and status <> 'removed'
       returning *`,
     [id, JSON.stringify(p.action), p.desiredState, p.resetCrashLoop],
+  );
+  return rows[0];
+}
+
+/**
+ * Merge a request into the action waiting for the workspace, in one statement: applied only if
+ * the same job still waits with the same action the caller read (no one merged meanwhile), else
+ * undefined (the caller takes the transactional path).
+ */
+export async function mergeIntoQueued(
+  q: Queryable,
+  id: string,
+  p: { jobId: string; was: Action; action: Action; resetCrashLoop: boolean },
+): Promise<WorkspaceRow | undefined> {
+  const { rows } = await q.query<WorkspaceRow>(
+    `update workspaces set queued_action = $4::jsonb,
+            restart_count = case when $5::boolean then 0 else restart_count end,
+            crash_times = case when $5::boolean then '{}' else crash_times end,
+            next_restart_at = case when $5::boolean then null else next_restart_at end,
+            updated_at = now()
+      where id = $1::uuid and queued_job_id = $2 and queued_action = $3::jsonb and status <> 'removed'
+      returning *`,
+    [id, p.jobId, JSON.stringify(p.was), JSON.stringify(p.action), p.resetCrashLoop],
   );
   return rows[0];
 }

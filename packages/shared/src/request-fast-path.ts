@@ -1,0 +1,52 @@
+import { mergeActions, type Action } from './actions.ts';
+import { getWorkspace, mergeIntoQueued, queueFreshAction } from './db/workspaces.ts';
+import type { WorkspaceRow } from './db/workspaces.ts';
+
+/** What a request recorded without a transaction: the result, and the job to enqueue (a new generation) if any. */
+export interface FastRecord {
+  workspace: WorkspaceRow;
+  jobId: string;
+  coalesced: boolean;
+  /** a new generation was taken: its job must be enqueued */
+  fresh: boolean;
+}
+
+/**
+ * A request's common cases, recorded without holding a row lock across round trips (the
+ * transaction path costs five, and under load its lock waits hold pool connections):
+ * - nothing waits → one UPDATE takes a new generation (its job is then enqueued);
+ * - an action of the same kind waits and already says all this request asks → nothing to
+ *   write: the intent is committed already, and the waiting job has not started, so it runs
+ *   after this request;
+ * - it waits but the request changes it (applyTemplate, a reason, a crash-loop reset) → one
+ *   UPDATE guarded by the job id and the action read.
+ * Every write re-checks its condition under the row lock the UPDATE takes. Undefined: no
+ * common case holds (a remove, a replacement of another kind, an unplaced workspace, a
+ * concurrent change): the caller takes the transactional path.
+ */
+export async function recordWithoutTransaction(
+  pool: Parameters<typeof getWorkspace>[0],
+  row: WorkspaceRow,
+  incoming: Action,
+  p: { desiredState: WorkspaceRow['desired_state'] | null; resetCrashLoop: boolean },
+): Promise<FastRecord | undefined> {
+  if (incoming.kind === 'remove' || row.host === null || row.status === 'removed') return undefined;
+  const queued = row.queued_job_id ? row.queued_action : null;
+  if (!queued) {
+    const fresh = await queueFreshAction(pool, row.id, { action: incoming, desiredState: p.desiredState, resetCrashLoop: p.resetCrashLoop });
+    return fresh && { workspace: fresh, jobId: fresh.queued_job_id!, coalesced: false, fresh: true };
+  }
+  const merged = mergeActions(queued, incoming);
+  if (merged.kind !== queued.kind || (p.desiredState !== null && p.desiredState !== row.desired_state)) return undefined;
+  const reset = p.resetCrashLoop && (row.restart_count !== 0 || row.crash_times.length > 0 || row.next_restart_at !== null);
+  if (!reset && sameAction(merged, queued)) return { workspace: row, jobId: row.queued_job_id!, coalesced: true, fresh: false };
+  const written = await mergeIntoQueued(pool, row.id, { jobId: row.queued_job_id!, was: queued, action: merged, resetCrashLoop: reset });
+  return written && { workspace: written, jobId: written.queued_job_id!, coalesced: true, fresh: false };
+}
+
+/** Two actions ask the same (flat objects; a missing key equals undefined). */
+function sameAction(a: Action, b: Action): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  return [...new Set([...Object.keys(x), ...Object.keys(y)])].every((k) => x[k] === y[k]);
+}
