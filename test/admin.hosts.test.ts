@@ -80,13 +80,15 @@ describe('GET /admin/hosts, and the host column and filter of /admin/workspaces'
     for (const kind of ['provision', 'restart', 'stop', 'remove']) expect(h2, kind).toContain(queueLink(kind, 'h2'));
     const queuePage = await get(`/admin/queues/queue/${encodeURIComponent('provision@h2')}`);
     expect(queuePage.status).toBe(200);
-    expect(rowIds((await get('/admin/workspaces?host=h2')).body).sort()).toEqual([ON_H2, REMOVED_ON_H2].sort());
+    expect(rowIds((await get('/admin/workspaces?host=h2')).body)).toEqual([ON_H2]); // removed ones hidden unless asked for
+    expect(rowIds((await get('/admin/workspaces?host=h2&removed=1')).body).sort()).toEqual([ON_H2, REMOVED_ON_H2].sort());
     // every admin page's header links to the hosts page
     expect((await get('/admin/workspaces')).body).toContain('<a href="/admin/hosts">Hosts</a>');
   });
 
   it('shows each workspace\'s host in the list and on its page, and filters the list by host', async () => {
-    const all = await get('/admin/workspaces');
+    expect(rowIds((await get('/admin/workspaces')).body)).toEqual([UNPLACED, ON_LOCAL, ON_H2]); // removed ones hidden by default
+    const all = await get('/admin/workspaces?removed=1');
     expect(rowIds(all.body)).toEqual([UNPLACED, ON_LOCAL, REMOVED_ON_H2, ON_H2]);
     const cell = (id: string) => new RegExp(`<tr data-workspace-id="${id}">[\\s\\S]*?</tr>`).exec(all.body)![0];
     expect(cell(ON_H2)).toContain('<td><a href="/admin/hosts#host-h2">h2</a></td>');
@@ -99,11 +101,11 @@ describe('GET /admin/hosts, and the host column and filter of /admin/workspaces'
 
     expect(rowIds((await get('/admin/workspaces?host=local')).body)).toEqual([ON_LOCAL]);
     expect(rowIds((await get('/admin/workspaces?host=gone')).body)).toEqual([]);
-    const paged = await get('/admin/workspaces?host=h2&limit=1');
+    const paged = await get('/admin/workspaces?host=h2&limit=1&removed=1');
     expect(rowIds(paged.body)).toEqual([REMOVED_ON_H2]);
-    expect(paged.body).toMatch(/<a rel="next" href="\/admin\/workspaces\?host=h2&amp;limit=1&amp;cursor=[^"]+">/);
+    expect(paged.body).toMatch(/<a rel="next" href="\/admin\/workspaces\?host=h2&amp;removed=1&amp;limit=1&amp;cursor=[^"]+">/);
     // "any" in the form arrives as an empty value; a malformed host name is refused
-    expect(rowIds((await get('/admin/workspaces?host=')).body)).toHaveLength(4);
+    expect(rowIds((await get('/admin/workspaces?host=&removed=1')).body)).toHaveLength(4);
     expect((await get('/admin/workspaces?host=Not%20A%20Host')).status).toBe(400);
 
     const detail = await get(`/admin/workspaces/${ON_H2}`);

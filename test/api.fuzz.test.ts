@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { useStack } from './helpers/use-stack.ts';
-import { anyRequest, bodies, closeAgent, requestBytes, send, type FuzzAnswer, type FuzzRequest, type Pools, type Route } from './helpers/fuzz-requests.ts';
+import { anyRequest, type FuzzAnswer, type FuzzRequest, type Pools, type Route } from './helpers/fuzz-requests.ts';
+import { closeAgent, requestBytes, send } from './helpers/fuzz-send.ts';
+import { bodies } from './helpers/fuzz-bodies.ts';
 import { makeResponseChecker, type ResponseChecker } from './helpers/openapi-responses.ts';
 
 /**
@@ -85,6 +87,9 @@ describe('every route, fuzzed: no 5xx, the contract error shape, fast and small 
       { method: 'GET', path: '/openapi.json', sizeFollowsData: true },
       { method: 'GET', path: '/docs/' },
       { method: 'GET', path: '/admin/queues/' },
+      // streams: send() takes their answer as it stands once the headers arrive
+      { method: 'GET', path: '/v1/watch', query: ['workspaceId', 'status', 'lastEventId'] },
+      { method: 'GET', path: '/admin/watch', query: ['workspaceId', 'status', 'lastEventId'] },
       { method: 'GET', path: '/v1/no-such-route' },
       { method: 'DELETE', path: '/v1/workspaces' },
     ];

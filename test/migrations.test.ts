@@ -19,7 +19,7 @@ describe('migrations', () => {
       // every migration applied exactly once, by whichever migrator got there first
       expect(applied.sort()).toEqual([...new Set(applied)].sort());
       const { rows } = await pools[0]!.query<{ name: string }>('select name from schema_migrations order by name');
-      expect(rows.map((r) => r.name)).toEqual(['001_init.sql', '002_crash_loop.sql', '003_installation.sql', '004_hosts.sql', '005_volume_imports.sql', '006_sealed_env.sql', '007_endpoint.sql']);
+      expect(rows.map((r) => r.name)).toEqual(['001_init.sql', '002_crash_loop.sql', '003_installation.sql', '004_hosts.sql', '005_volume_imports.sql', '006_sealed_env.sql', '007_endpoint.sql', '008_watch.sql']);
       // one installation, whatever the race: its id is created once, by the migration
       const { rows: installations } = await pools[0]!.query('select id from installation');
       expect(installations).toHaveLength(1);

@@ -4,7 +4,7 @@ import { testEnv } from './helpers/env.ts';
 import { startTcpProxy, viaHostPort } from './helpers/tcp-proxy.ts';
 import { waitForReadyz } from './helpers/stack-waits.ts';
 import { waitFor } from './helpers/wait.ts';
-import { closeAgent, send } from './helpers/fuzz-requests.ts';
+import { closeAgent, send } from './helpers/fuzz-send.ts';
 import { makeResponseChecker, type ResponseChecker } from './helpers/openapi-responses.ts';
 import { apiScenario, type Call, type Case, type OperationScenario } from './helpers/api-scenario.ts';
 

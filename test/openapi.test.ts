@@ -61,6 +61,9 @@ describe('GET /openapi.json and /docs', () => {
         'post /v1/hosts/{name}/drain',
         // env that can change (issue 10)
         'patch /v1/workspaces/{id}',
+        // the watch stream, and the same for the admin pages' EventSource (issue 15)
+        'get /v1/watch',
+        'get /admin/watch',
       ].sort(),
     );
   });

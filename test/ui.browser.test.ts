@@ -1,43 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { CHROMIUM, openBrowser } from './helpers/browser.ts';
 import { REPO } from './helpers/stack.ts';
 import { useStack } from './helpers/use-stack.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO, 'test-output', 'screenshots');
 const DOCS_SHOTS = join(REPO, 'docs', 'screenshots');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** A fresh Chromium with an empty profile; `credentials` are answered to the Basic-auth challenge. */
-async function openBrowser(credentials?: { username: string; password: string }) {
-  const profile = mkdtempSync(join(tmpdir(), 'dockyard-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    httpCredentials: credentials,
-    viewport: { width: 1400, height: 900 },
-  });
-  return {
-    context,
-    async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
 
 describe.skipIf(!existsSync(CHROMIUM))('operator UI in a real browser (headless Chromium)', () => {
   const stack = useStack();
@@ -168,6 +138,75 @@ describe.skipIf(!existsSync(CHROMIUM))('operator UI in a real browser (headless 
     await page.getByText('/v1/workspaces/{id}/restart').first().waitFor({ timeout: 15_000 });
     await page.screenshot({ path: join(SHOTS, 'docs.png'), fullPage: false });
     await page.close();
+  });
+
+  it('restarts a row from the workspaces page and shows the status change as it streams in, without reloading', async () => {
+    const page = await context.newPage();
+    await page.goto(`${stack.url}/admin/workspaces`);
+    await page.getByText('live updates: on').waitFor({ timeout: 15_000 });
+    const before = (await stack.request('GET', `/v1/workspaces/${online.id}`)).body;
+    // every status the row's badge shows from here on; a reload would lose this window's state
+    await page.evaluate((id) => {
+      const w = window as unknown as { seen: string[] };
+      w.seen = [];
+      const cell = document.querySelector(`tr[data-workspace-id="${id}"] .status-cell`)!;
+      new MutationObserver(() => w.seen.push(cell.querySelector('.status')!.textContent!)).observe(cell, { childList: true, subtree: true, characterData: true });
+    }, online.id);
+    const row = page.locator(`tr[data-workspace-id="${online.id}"]`);
+    await row.getByRole('button', { name: 'restart', exact: true }).click();
+    await page.locator('p.flash').filter({ hasText: `restart of ${online.name} requested (job ${online.id}.${before.generation + 1})` }).waitFor({ timeout: 15_000 });
+    await page.waitForFunction(() => (window as unknown as { seen?: string[] }).seen?.at(-1) === 'online', undefined, { timeout: 60_000 });
+    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    expect(seen.filter((status, i) => status !== seen[i - 1])).toEqual(['provisioning', 'online']);
+    await expect(row.locator('.status').textContent()).resolves.toBe('online');
+    expect((await stack.request('GET', `/v1/workspaces/${online.id}`)).body.generation).toBe(before.generation + 1);
+    await page.screenshot({ path: join(SHOTS, 'workspaces-actions.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('refuses a form post from another origin and one without the CSRF token: 403, no job', async () => {
+    const before = (await stack.request('GET', `/v1/workspaces/${online.id}`)).body;
+    // another site, opened in a browser logged in to Dockyard (its own context: the last test checks this one asks nothing elsewhere)
+    const other = await openBrowser({ username: 'operator', password: stack.token });
+    const evil = await other.context.newPage();
+    await evil.route('http://evil.test/**', (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<form method="post" action="${stack.url}/admin/workspaces/actions"><input name="row" value="stop:${online.id}"><button>go</button></form>`,
+      }),
+    );
+    await evil.goto('http://evil.test/attack');
+    const [crossSite] = await Promise.all([evil.waitForResponse((r) => r.url() === `${stack.url}/admin/workspaces/actions` && r.status() !== 401), evil.click('button')]);
+    expect(crossSite.status()).toBe(403);
+    expect(await crossSite.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    await other.close();
+    const page = await context.newPage();
+    // our own page, its form stripped of the token
+    await page.goto(`${stack.url}/admin/workspaces`);
+    await page.locator('#workspace-actions input[name="csrf"]').evaluate((el) => el.remove());
+    await page.getByText('live updates: on').waitFor({ timeout: 15_000 });
+    await page.locator(`tr[data-workspace-id="${online.id}"]`).getByRole('button', { name: 'stop', exact: true }).click();
+    await page.locator('p.flash').filter({ hasText: 'refused (403)' }).waitFor({ timeout: 15_000 });
+    const after = (await stack.request('GET', `/v1/workspaces/${online.id}`)).body;
+    expect(after).toMatchObject({ status: 'online', generation: before.generation, desiredState: 'running' });
+    await page.close();
+  });
+
+  it("tells a finished job's story in the queue UI: its steps as progress and one log line each", async () => {
+    const ws = (await stack.request('GET', `/v1/workspaces/${online.id}`)).body;
+    const jobId = `${online.id}.${ws.generation}`;
+    const page = await context.newPage();
+    await page.goto(`${stack.url}/admin/queues/queue/${encodeURIComponent('restart@local')}/${jobId}`);
+    await page.getByText(jobId).first().waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Logs' }).or(page.getByRole('tab', { name: 'Logs' })).or(page.getByText('Logs', { exact: true })).first().click();
+    await page.getByText(/\[3\/7\] recover: done in \d+ ms/).first().waitFor({ timeout: 15_000 });
+    await page.getByText(/finished → online/).first().waitFor();
+    await page.screenshot({ path: join(SHOTS, 'queue-ui-job-steps.png'), fullPage: true });
+    await page.close();
+    if (process.env.DOCKYARD_UPDATE_SCREENSHOTS === '1') {
+      copyFileSync(join(SHOTS, 'queue-ui-job-steps.png'), join(DOCS_SHOTS, 'queue-ui-job-steps.png'));
+      copyFileSync(join(SHOTS, 'workspaces-actions.png'), join(DOCS_SHOTS, 'workspaces-actions.png'));
+    }
   });
 
   // runs last: it checks what the pages above asked for

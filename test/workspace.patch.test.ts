@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { useStack } from './helpers/use-stack.ts';
+import { startStack } from './helpers/stack.ts';
 
 /** PATCH /v1/workspaces/:id: a JSON Merge Patch of env and name; a restart applies it to the container. */
 describe('PATCH /v1/workspaces/:id', () => {
@@ -110,16 +111,22 @@ describe('PATCH /v1/workspaces/:id', () => {
 
   it('merges its restart into the action already waiting, like any restart', async () => {
     const [one, two] = [secret(), secret()];
-    const created = await stack.request('POST', '/v1/workspaces', { body: { name: 'busy', runtime: 'busybox' } });
-    const id: string = created.body.workspace.id;
-    // while the provision waits or runs: the first patch joins the waiting action (or queues the one restart), the second joins that
-    const first = await patch(id, { env: { ONE: one } });
-    const second = await patch(id, { env: { TWO: two } });
-    expect([first.status, second.status]).toEqual([202, 202]);
-    expect(second.body.jobId).toBe(first.body.jobId);
-    await stack.waitForJob(id, second.body.jobId, 'online');
-    await stack.waitForIdle(id);
-    expect(await containerEnv(id)).toMatchObject({ ONE: one, TWO: two });
+    const quiet = await startStack({ worker: false }); // nothing runs, so the provision stays waiting
+    try {
+      const created = await quiet.request('POST', '/v1/workspaces', { body: { name: 'busy', runtime: 'busybox' } });
+      const id: string = created.body.workspace.id;
+      const send = (body: unknown) => quiet.request('PATCH', `/v1/workspaces/${id}`, { body });
+      const first = await send({ env: { ONE: one } });
+      const second = await send({ env: { TWO: two } });
+      expect([first.status, second.status]).toEqual([202, 202]);
+      expect([first.body.jobId, second.body.jobId]).toEqual([created.body.jobId, created.body.jobId]);
+      await quiet.startWorker();
+      await quiet.waitForJob(id, created.body.jobId, 'online', 60_000);
+      const info = await quiet.docker.getContainer(`ws-${id.slice(0, 12)}`).inspect();
+      expect(info.Config.Env).toEqual(expect.arrayContaining([`ONE=${one}`, `TWO=${two}`]));
+    } finally {
+      await quiet.close();
+    }
   });
 
   it('answers 404 for an unknown workspace, 409 for a removed one, 400 for bad input', async () => {

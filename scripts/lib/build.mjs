@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 /** What a build makes: entry point → bundle (plus files copied beside it). */
 export const OUTPUTS = [
-  { name: 'api', entry: 'apps/api/src/main.ts', dist: 'apps/api/dist', file: 'main.js' },
+  // the admin pages' static scripts, read from `./assets/` beside the module (apps/api/src/admin/assets.ts)
+  { name: 'api', entry: 'apps/api/src/main.ts', dist: 'apps/api/dist', file: 'main.js', copy: [['apps/api/src/admin/assets', 'assets']] },
   { name: 'worker', entry: 'apps/worker/src/main.ts', dist: 'apps/worker/dist', file: 'main.js' },
   // migrate.ts reads its .sql files from `./migrations/` beside the module that runs it
   {

@@ -122,6 +122,10 @@ export function apiScenario(f: ScenarioFixtures): Record<string, OperationScenar
       ],
     },
 
+    // a stream: the helper that sends these reads its answer up to the headers (test/helpers/fuzz-send.ts)
+    'GET /v1/watch': get('/v1/watch', [[400, { path: '/v1/watch?status=bogus' }]]),
+    'GET /admin/watch': get('/admin/watch', [[400, { path: '/admin/watch', headers: { 'last-event-id': 'bogus' } }]]),
+
     'GET /v1/installation': get('/v1/installation'),
     'POST /v1/installation/adopt': { call: { path: '/v1/installation/adopt', body: {} }, cases: [[202, { path: '/v1/installation/adopt', body: {} }]] },
 

@@ -1,4 +1,3 @@
-import { request as httpRequest, Agent } from 'node:http';
 import fc from 'fast-check';
 
 /**
@@ -185,43 +184,6 @@ export const bodyText = (route: Route): fc.Arbitrary<string | Buffer | undefined
     },
   );
 
-/** Near-valid bodies per route, mixing accepted values with wrong types. */
-export const bodies = (pools: Pools) => {
-  const id = fc.oneof(fc.constantFrom(...pools.workspaceIds), fc.uuid(), nastyString());
-  const maybe = <T>(a: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: a }, { weight: 1, arbitrary: anyJson() });
-  const env = fc.dictionary(fc.oneof(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,20}$/), nastyString()), maybe(nastyString()), { maxKeys: 6 });
-  // what the route accepts, so the fuzz also reaches past validation (unicode names, odd env values)
-  const text = (max: number) => fc.string({ unit: 'grapheme', minLength: 1, maxLength: max }).filter((t) => !t.includes('\u0000') && t.trim().length > 0);
-  const validEnv = fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,20}$/), fc.string({ maxLength: 40 }).map((t) => t.replace(/\u0000/g, '')), { maxKeys: 4 });
-  const or = <T>(valid: fc.Arbitrary<T>, near: fc.Arbitrary<T>) => fc.oneof({ weight: 1, arbitrary: valid }, { weight: 2, arbitrary: near });
-  return {
-    create: or<unknown>(
-      fc.record({ name: text(40), runtime: fc.constantFrom(...pools.runtimes), env: validEnv }, { requiredKeys: ['name', 'runtime'] }),
-      fc.record({ name: maybe(nastyString()), runtime: maybe(fc.constantFrom(...pools.runtimes, 'nope', '')), env: maybe(env) }, { requiredKeys: [] }),
-    ),
-    // JSON Merge Patch: a value sets, null removes
-    patch: or<unknown>(
-      fc.record({ name: text(40), env: fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,20}$/), fc.option(fc.string({ maxLength: 40 }).map((t) => t.replace(/\u0000/g, '')), { nil: null }), { maxKeys: 4 }), restart: fc.boolean() }, { requiredKeys: [] }),
-      fc.record({ name: maybe(nastyString()), env: maybe(fc.oneof(env, fc.constant(null))), restart: maybe(fc.boolean()) }, { requiredKeys: [] }),
-    ),
-    restart: or<unknown>(
-      fc.record({ applyTemplate: fc.boolean(), reason: text(100) }, { requiredKeys: [] }),
-      fc.record({ applyTemplate: maybe(fc.boolean()), reason: maybe(nastyString()) }, { requiredKeys: [] }),
-    ),
-    event: or<unknown>(
-      fc.record({ type: fc.constantFrom('container.died', 'liveness.lost'), workspaceId: fc.constantFrom(...pools.workspaceIds), detail: text(100) }, { requiredKeys: ['type', 'workspaceId'] }),
-      fc.record(
-      { type: maybe(fc.constantFrom('container.died', 'liveness.lost', 'container.start')), workspaceId: maybe(id), at: maybe(fc.date({ noInvalidDate: true }).map((d) => d.toISOString())), detail: maybe(nastyString()) },
-      { requiredKeys: [] },
-    )),
-    bulkRestart: fc.record(
-      { runtime: maybe(fc.constantFrom(...pools.runtimes, 'nope')), status: maybe(fc.constantFrom('online', 'failed', 'offline', 'removed', 'bogus')), ids: maybe(fc.array(id, { maxLength: 4 })) },
-      { requiredKeys: [] },
-    ),
-    adopt: fc.record({ dockerIds: maybe(fc.array(fc.oneof(fc.stringMatching(/^[0-9a-f]{12,64}$/), nastyString()), { maxLength: 4 })) }, { requiredKeys: [] }),
-  };
-};
-
 export const fillPath = (route: Route, params: { id: string; name: string }) => route.path.replace(':id', params.id).replace(':name', params.name);
 
 /** One request of any shape, for any route in `routes`. */
@@ -258,31 +220,3 @@ function routeRequest(route: Route, pools: Pools, shared: { id: fc.Arbitrary<str
       return { method: r.method, path: fillPath(route, params) + r.query, headers, body: r.body };
     });
 }
-
-const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-
-/** Send with node:http (fetch refuses a GET body and rewrites some headers); time the whole answer. */
-export function send(base: string, req: FuzzRequest, timeoutMs = 5_000): Promise<FuzzAnswer> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const headers = { ...req.headers };
-    if (req.body !== undefined && headers['transfer-encoding'] === undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
-    const r = httpRequest(base + req.path, { method: req.method, headers, agent, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const buf = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: buf.toString('utf8'), bytes: buf.length, ms: performance.now() - started });
-      });
-    });
-    r.on('timeout', () => r.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    r.on('error', reject);
-    r.end(req.body);
-  });
-}
-
-export const requestBytes = (req: FuzzRequest) =>
-  Buffer.byteLength(`${req.method} ${req.path} HTTP/1.1\r\n`) + Object.entries(req.headers).reduce((n, [k, v]) => n + k.length + Buffer.byteLength(v, 'latin1') + 4, 0) + (req.body === undefined ? 0 : Buffer.byteLength(req.body));
-
-export const closeAgent = () => agent.destroy();

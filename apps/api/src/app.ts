@@ -6,7 +6,7 @@ import type { ApiDeps } from './deps.ts';
 import { makeAuthHook } from './auth.ts';
 import { handleError, handleNotFound } from './errors.ts';
 import { answerClientError, handleFrameworkError } from './protocol-errors.ts';
-import { withRequestSerializer } from './request-log.ts';
+import { logRequests, withRequestSerializer } from './request-log.ts';
 import { parseEmptyJsonAsNoBody } from './json-body.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerWorkspaceRoutes } from './routes/workspaces.ts';
@@ -20,6 +20,7 @@ import { registerAuthFailureLimit, registerRateLimit } from './rate-limit.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
 import { registerInstallationRoutes } from './routes/installation.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
+import { registerWatchRoutes } from './routes/watch.ts';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -31,12 +32,15 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     requestTimeout: timeout,
     http: { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1_000, timeout) },
     loggerInstance: withRequestSerializer(deps.log),
+    // one access line per request (logRequests below), not Fastify's two
+    disableRequestLogging: true,
     bodyLimit: BODY_LIMIT,
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: answerClientError,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  logRequests(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   parseEmptyJsonAsNoBody(app);
@@ -67,6 +71,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   registerAutoRestartRoutes(app, deps);
   registerInstallationRoutes(app, deps);
   registerHostRoutes(app, deps);
+  registerWatchRoutes(app, deps);
   await registerAdmin(app, deps);
   return app;
 }

@@ -9,6 +9,9 @@ const ApiEnv = ConnectionEnv.extend(TimingEnv.shape).extend(PlacementEnv.shape).
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60_000),
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  WATCH_STREAMS_PER_CLIENT: z.coerce.number().int().min(1).max(10_000).default(10),
+  WATCH_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  WATCH_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
 });
 
 export interface ApiConfig extends ConnectionConfig {
@@ -26,6 +29,8 @@ export interface ApiConfig extends ConnectionConfig {
   placement: PlacementStrategy;
   /** SECRETS_KEY (and SECRETS_KEY_PREVIOUS): workspace env values are sealed with it */
   secretKeys: SecretKeys;
+  /** GET /v1/watch: open streams per client (IP) in this process, heartbeat period, table poll period */
+  watch: { streamsPerClient: number; heartbeatMs: number; pollMs: number };
 }
 
 /** Validate the API's environment once, at start. Throws ConfigError naming the variable at fault. */
@@ -43,5 +48,6 @@ export function loadConfig(env: Record<string, string | undefined>): ApiConfig {
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     placement: e.PLACEMENT,
     secretKeys: toSecretKeys(e),
+    watch: { streamsPerClient: e.WATCH_STREAMS_PER_CLIENT, heartbeatMs: e.WATCH_HEARTBEAT_MS, pollMs: e.WATCH_POLL_MS },
   };
 }

@@ -116,6 +116,8 @@ export interface RouteErrors {
   conflict?: string;
   /** when the route answers 503 besides Postgres or Redis not answering */
   unavailable?: string;
+  /** when the route answers 429 besides the rate limits */
+  tooMany?: string;
 }
 
 const errorAnswer = (status: ErrorStatus, when?: string) => ({
@@ -132,7 +134,7 @@ export function errorResponses(route: RouteErrors) {
   if (route.notFound) answers[404] = errorAnswer(404, route.notFound);
   if (route.conflict) answers[409] = errorAnswer(409, route.conflict);
   if (hasBody) answers[413] = errorAnswer(413);
-  if (!route.open) answers[429] = errorAnswer(429);
+  if (!route.open) answers[429] = errorAnswer(429, route.tooMany);
   if (route.backends !== false) answers[503] = errorAnswer(503, route.unavailable);
   return answers;
 }

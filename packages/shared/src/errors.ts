@@ -30,6 +30,7 @@ export class FencedError extends Error {
 export type ApiErrorCode =
   | 'VALIDATION_FAILED'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
@@ -39,6 +40,7 @@ export type ApiErrorCode =
 const statusOf: Record<ApiErrorCode, number> = {
   VALIDATION_FAILED: 400,
   UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,

@@ -66,7 +66,7 @@ export function toWorkspaceJson(row: WorkspaceRow): WorkspaceJson {
   };
 }
 
-export function toEventJson(e: WorkspaceEventRow): WorkspaceEventJson {
+export function toEventJson(e: Omit<WorkspaceEventRow, 'id'>): WorkspaceEventJson {
   return {
     at: e.at.toISOString(),
     from: e.from_status,

@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { Endpoint, HostState } from '@dockyard/shared';
 
 /** Escape text for HTML element content and double-quoted attribute values. */
@@ -65,20 +66,39 @@ th{background:#f3f4f6;font-weight:600;position:sticky;top:0}
 .err{color:#b91c1c;max-width:360px;overflow-wrap:anywhere}.muted{color:#6b7280}
 .counts a{margin-right:12px}form{margin:0 0 12px}form *{margin-right:6px}
 .pager{margin:12px 0}code{font-size:12px}
+.flash{background:#ecfdf5;border:1px solid #6ee7b7;padding:8px 12px;margin:0 0 12px;white-space:pre-line}
+.actions button{font-size:12px;margin:0 2px 2px 0}.actions form{display:inline;margin:0}.danger{color:#b91c1c}
+.live{font-size:12px}.live.off{color:#b45309}tr.changed td{background:#fefce8}
 `;
 
 export function statusBadge(status: string, colours: Record<string, string> = STATUS_COLOURS): Html {
   return html`<span class="status" style="background:${colours[status] ?? '#6b7280'}">${status}</span>`;
 }
 
-/** The page frame shared by the admin pages. */
-export function page(title: string, body: Html): string {
+/** The page frame shared by the admin pages; `flash`: what the last action did; `live`: load the live-update script. */
+export function page(title: string, body: Html, opts: { flash?: string[]; live?: boolean } = {}): string {
+  const flash = opts.flash?.length ? html`<p class="flash" role="status">${opts.flash.join('\n')}</p>` : '';
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title} · Dockyard</title><style>${trusted(CSS)}</style></head>
+<title>${title} · Dockyard</title><style>${trusted(CSS)}</style>${opts.live ? trusted('<script src="/admin/assets/live.js" defer></script>') : ''}</head>
 <body><header><h1>Dockyard</h1><a href="/admin/workspaces">Workspaces</a><a href="/admin/hosts">Hosts</a><a href="/admin/queues">Queues</a><a href="/docs">API docs</a><a href="/metrics">Metrics</a></header>
-<main>${body}</main></body></html>`.text;
+<main>${flash}${body}</main></body></html>`.text;
 }
+
+/**
+ * Send an admin page that carries forms: `Referrer-Policy: same-origin` (instead of the API's
+ * `no-referrer`) so the browser sends this origin in the `Origin` header of the forms' posts,
+ * which the CSRF check requires; other sites still get no referrer.
+ */
+export function sendPage(reply: FastifyReply, body: string, status = 200) {
+  return reply.code(status).header('referrer-policy', 'same-origin').type('text/html; charset=utf-8').send(body);
+}
+
+/** Where live.js says whether it follows the watch stream; it reads the badge colours from here. */
+export const liveIndicator = (): Html => html`<span class="live muted" id="live" data-colours="${JSON.stringify(STATUS_COLOURS)}">live updates: off</span>`;
+
+/** The hidden fields every admin form carries: its CSRF token, and the page to come back to. */
+export const formFields = (csrf: string, back: string): Html => html`<input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="back" value="${back}">`;
 
 /** A workspace's host, linked to its row on the hosts page; "none yet" while it waits for one. */
 export const hostLink = (host: string | null): Html =>

@@ -16,6 +16,7 @@ import {
   listEvents,
   listHosts,
   listWorkspaces,
+  listWorkspaceDeadLetters,
 } from '@dockyard/shared';
 import type { ApiDeps } from '../deps.ts';
 import { queuesOfHost } from '../fleet-queues.ts';
@@ -24,7 +25,11 @@ import { queueUiJobUrl, registerQueueBoard } from './queue-board.ts';
 import { renderListPage } from './workspace-list-page.ts';
 import { renderDetailPage } from './workspace-detail-page.ts';
 import { renderHostsPage } from './host-list-page.ts';
-import { escapeHtml, html, page } from './html.ts';
+import { escapeHtml, html, page, sendPage } from './html.ts';
+import { makeCsrf } from './csrf.ts';
+import { takeFlash } from './flash.ts';
+import { registerAdminActions } from './admin-actions.ts';
+import { registerAdminAssets } from './assets.ts';
 
 /** An empty select ("any") arrives as `status=`: treat it as absent. */
 const blank = (v: unknown) => (v === '' ? undefined : v);
@@ -34,6 +39,10 @@ const PageQuery = z.object({
   host: z.preprocess(blank, HostName.optional()),
   limit: z.preprocess(blank, z.coerce.number().int().min(1).max(500).default(50)),
   cursor: z.preprocess(blank, PageCursor.optional()),
+  /** search by name */
+  q: z.preprocess(blank, z.string().trim().max(100).optional()),
+  /** show removed workspaces too (hidden by default) */
+  removed: z.preprocess(blank, z.enum(['1', 'true', 'on']).optional()),
 });
 const IdParam = z.object({ id: z.uuid() });
 const JobQuery = z.object({ jobId: z.string().max(200).optional() });
@@ -51,14 +60,25 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 export async function registerAdmin(app: FastifyInstance, deps: ApiDeps) {
   await registerQueueBoard(app, deps);
   const hidden = { schema: { hide: true } };
+  const csrf = makeCsrf(deps.config.apiToken);
+  await registerAdminActions(app, deps, csrf);
+  registerAdminAssets(app);
 
   app.get('/admin', hidden, async (_req, reply) => reply.redirect('/admin/workspaces'));
 
-  app.get('/admin/workspaces', { schema: { tags: ['operations'], summary: 'Workspaces page (HTML): host, status, step, last error, restarts; filters ?status=&runtime=&host=&limit=&cursor=' } }, async (req, reply) => {
+  app.get('/admin/workspaces', { schema: { tags: ['operations'], summary: 'Workspaces page (HTML): host, status, step, last error, restarts, actions; filters ?status=&runtime=&host=&q=&removed=&limit=&cursor=' } }, async (req, reply) => {
     const q = parse(PageQuery, req.query, 'query string');
     const after = q.cursor;
     const [rows, counts, hosts] = await Promise.all([
-      listWorkspaces(deps.pool, { status: q.status, runtime: q.runtime, host: q.host, limit: q.limit + 1, after }),
+      listWorkspaces(deps.pool, {
+        status: q.status,
+        runtime: q.runtime,
+        host: q.host,
+        nameContains: q.q,
+        excludeRemoved: !q.removed && q.status !== 'removed',
+        limit: q.limit + 1,
+        after,
+      }),
       countByStatus(deps.pool),
       listHosts(deps.pool),
     ]);
@@ -69,11 +89,13 @@ export async function registerAdmin(app: FastifyInstance, deps: ApiDeps) {
       statuses: WORKSPACE_STATUSES,
       runtimes: Object.keys(deps.config.runtimes.runtimes).sort(),
       hosts: hosts.map((h) => h.name),
-      filter: { status: q.status, runtime: q.runtime, host: q.host, limit: q.limit },
+      filter: { status: q.status, runtime: q.runtime, host: q.host, limit: q.limit, q: q.q, removed: !!q.removed },
       nextCursor,
       isFirstPage: !after,
+      csrf: csrf.issue(),
+      flash: takeFlash(req, reply),
     });
-    return reply.type('text/html; charset=utf-8').send(body);
+    return sendPage(reply, body);
   });
 
   // hidden like the per-workspace pages: the OpenAPI document lists the one operator page the README names
@@ -87,8 +109,8 @@ export async function registerAdmin(app: FastifyInstance, deps: ApiDeps) {
     const { id } = parse(IdParam, req.params, 'workspace id');
     const ws = await getWorkspace(deps.pool, id);
     if (!ws) return reply.code(404).type('text/html; charset=utf-8').send(page('Not found', html`<p>No workspace ${id}.</p>`));
-    const events = await listEvents(deps.pool, id, 200);
-    return reply.type('text/html; charset=utf-8').send(renderDetailPage(ws, events));
+    const [events, deadLetters] = await Promise.all([listEvents(deps.pool, id, 200), listWorkspaceDeadLetters(deps.pool, id, 20)]);
+    return sendPage(reply, renderDetailPage(ws, events, { deadLetters, csrf: csrf.issue(), flash: takeFlash(req, reply) }));
   });
 
   /** Find a workspace's job (the given one, else its current one) in whichever queue holds it. */

@@ -1,9 +1,10 @@
 import { FencedError, insertNote, setStep, withTransaction, writeTransition, type Action, type WorkspaceRow } from '@dockyard/shared';
-import type { Checkpoint, JobContext, StepName, WorkerDeps } from './context.ts';
+import type { Checkpoint, JobContext, WorkerDeps } from './context.ts';
 import { jobDefinitions, type FinalTransition, type JobDefinition } from './definitions.ts';
 import type { JobRun } from './claim.ts';
 import { failAttempt } from './fail-attempt.ts';
 import type { AttemptOutcome } from './outcome.ts';
+import { finishedLine, logLine, reportStep, stepDoneLine, stepSkippedLine, type StepProgress } from './step-report.ts';
 
 /** The context every step of this execution sees; every write it offers is fenced. */
 export function makeJobContext(deps: WorkerDeps, run: JobRun, workspace: WorkspaceRow, action: Action): JobContext {
@@ -37,31 +38,41 @@ export function makeJobContext(deps: WorkerDeps, run: JobRun, workspace: Workspa
 export async function runAttempt(ctx: JobContext, run: JobRun): Promise<AttemptOutcome> {
   const definition = jobDefinitions[ctx.action.kind] as JobDefinition<typeof ctx.action.kind>;
   const checkpoint: Checkpoint = ctx.job.data.checkpoint ?? { done: [], state: {} };
-  let step: StepName | null = null;
+  const of = definition.steps.length;
+  let progress: StepProgress | null = null;
+  let began: number | null = null;
   try {
     if (definition.enters && ctx.workspace.status !== definition.enters) {
       await ctx.transition({ to: definition.enters, cause: ctx.action.cause, step: definition.steps[0]?.name ?? null, extra: { provisionStarted: true } });
     }
-    for (const s of definition.steps) {
-      if (checkpoint.done.includes(s.name) && !s.rerun) continue;
-      step = s.name;
-      ctx.log = run.log.child({ step });
-      await ctx.setStep(step);
-      const began = Date.now();
+    for (const [i, s] of definition.steps.entries()) {
+      const at: StepProgress = { step: s.name, index: i + 1, of };
+      if (checkpoint.done.includes(s.name) && !s.rerun) {
+        void logLine(ctx, stepSkippedLine(at, run.attempt)); // sent ahead of the next step's writes, on the same connection
+        continue;
+      }
+      progress = at;
+      ctx.log = run.log.child({ step: s.name });
+      // the progress write rides along with the step's Postgres write: no extra wait
+      await Promise.all([ctx.setStep(s.name), reportStep(ctx, at)]);
+      began = Date.now();
       const out = await s.run(ctx, checkpoint.state);
-      ctx.metrics.stepDuration.observe({ job: ctx.job.name, step }, (Date.now() - began) / 1000);
-      ctx.log.debug({ ms: Date.now() - began }, 'step done');
+      const ended = Date.now();
+      ctx.metrics.stepDuration.observe({ job: ctx.job.name, step: s.name }, (ended - began) / 1000);
+      ctx.log.debug({ ms: ended - began }, 'step done');
       checkpoint.state = { ...checkpoint.state, ...(out ?? {}) };
-      if (!checkpoint.done.includes(step)) checkpoint.done.push(step);
-      await ctx.job.updateData({ ...ctx.job.data, checkpoint });
+      if (!checkpoint.done.includes(s.name)) checkpoint.done.push(s.name);
+      await Promise.all([ctx.job.updateData({ ...ctx.job.data, checkpoint }), logLine(ctx, stepDoneLine(at, run.attempt, began, ended, out))]);
     }
-    step = null;
+    progress = null;
+    began = null;
     ctx.log = run.log;
     await ctx.docker.releaseVolumeHelper(ctx.workspace.id);
     const final: FinalTransition = definition.finish(checkpoint.state);
     await ctx.transition({ ...final, cause: ctx.action.cause, step: null });
+    void logLine(ctx, finishedLine(run.attempt, final.to, final.message)); // never rejects; sent before the job is moved to completed
     return { kind: 'completed', status: final.to };
   } catch (err) {
-    return failAttempt(ctx, run, err, { step, checkpoint, lastStep: checkpoint.done.at(-1) ?? null });
+    return failAttempt(ctx, run, err, { step: progress?.step ?? null, progress, began, checkpoint, lastStep: checkpoint.done.at(-1) ?? null });
   }
 }

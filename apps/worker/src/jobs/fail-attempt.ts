@@ -3,6 +3,7 @@ import type { Checkpoint, JobContext, StepName } from './context.ts';
 import type { JobRun } from './claim.ts';
 import { deadLetter } from './dead-letter.ts';
 import type { AttemptOutcome } from './outcome.ts';
+import { logLine, stepFailedLine, supersededLine, type StepProgress } from './step-report.ts';
 
 /** Retry versus final failure, decided here and nowhere else. */
 export const isFinalFailure = (err: unknown, attempt: number, attempts: number): boolean => err instanceof PermanentError || attempt >= attempts;
@@ -19,15 +20,22 @@ export async function failAttempt(
   ctx: JobContext,
   run: JobRun,
   err: unknown,
-  at: { step: StepName | null; lastStep: StepName | null; checkpoint: Checkpoint },
+  at: { step: StepName | null; lastStep: StepName | null; checkpoint: Checkpoint; progress: StepProgress | null; began: number | null },
 ): Promise<AttemptOutcome> {
-  if (err instanceof FencedError) return { kind: 'superseded', reason: messageOf(err), fenced: true };
+  if (err instanceof FencedError) {
+    void logLine(ctx, supersededLine(run.attempt, messageOf(err))); // never rejects
+    return { kind: 'superseded', reason: messageOf(err), fenced: true };
+  }
   const where = whereOf(at.step, at.lastStep);
   const record: AttemptRecord = { attempt: run.attempt, step: at.step, error: messageOf(err), at: new Date().toISOString() };
   const attempts = [...(ctx.job.data.attempts ?? []), record];
-  await ctx.job.updateData({ ...ctx.job.data, checkpoint: at.checkpoint, attempts }).catch(() => undefined);
+  const final = isFinalFailure(err, run.attempt, ctx.job.opts.attempts ?? 1);
+  await Promise.all([
+    ctx.job.updateData({ ...ctx.job.data, checkpoint: at.checkpoint, attempts }).catch(() => undefined),
+    logLine(ctx, stepFailedLine(at.progress, where, run.attempt, at.began, record.error, final ? 'dead-letter' : 'retry')),
+  ]);
 
-  if (isFinalFailure(err, run.attempt, ctx.job.opts.attempts ?? 1)) {
+  if (final) {
     const permanent = err instanceof PermanentError;
     const written = await deadLetter(ctx, { error: record.error, where, step: at.step, attempts, permanent });
     if (!written) return { kind: 'superseded', reason: 'a newer job took the workspace over before the failure could be written', fenced: true };

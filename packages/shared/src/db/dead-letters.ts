@@ -72,3 +72,12 @@ export async function claimDeadLetterReplay(q: Queryable, id: string): Promise<b
 export async function releaseDeadLetterReplay(q: Queryable, id: string): Promise<void> {
   await q.query('update dead_letters set replayed_at = null where id = $1::uuid and replay_job_id is null', [id]);
 }
+
+/** One workspace's dead letters, newest first (the workspace's page shows them with a replay button). */
+export async function listWorkspaceDeadLetters(q: Queryable, workspaceId: string, limit: number): Promise<DeadLetterRow[]> {
+  const { rows } = await q.query<DeadLetterRow>(
+    `select * from dead_letters where workspace_id = $1::uuid order by created_at desc, id desc limit $2::int`,
+    [workspaceId, limit],
+  );
+  return rows;
+}
