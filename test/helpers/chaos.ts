@@ -77,7 +77,17 @@ export async function burstWithFault(stack: Stack, n: number, fault: (workspaceI
   await fault(ids);
   const faultAt = Date.now();
 
-  await waitFor('every workspace online and idle again', allSettled, { timeoutMs: 180_000, intervalMs: 250 });
+  await waitFor('every workspace online and idle again', allSettled, { timeoutMs: 180_000, intervalMs: 250 }).catch(async (err) => {
+    // what an operator would look at first: the rows that did not settle
+    const { rows } = await stack.pool.query(
+      `select id, status, step, running_job_id, queued_job_id, lease_until, last_error from workspaces
+        where id = any($1::uuid[]) and (status <> 'online' or running_job_id is not null or queued_job_id is not null)`,
+      [ids],
+    );
+    const stuck = rows.find((r) => r.running_job_id);
+    const lines = stuck ? stack.logLines.filter((l) => l.includes(stuck.id.slice(0, 12))).slice(-40) : [];
+    throw new Error(`${err.message}; not settled: ${JSON.stringify(rows)}; log of ${stuck?.id}:\n${lines.join('\n')}`);
+  });
   const recoveredMs = Date.now() - faultAt;
   const { rows: ran } = await stack.pool.query<{ workspace_id: string; job_id: string }>(
     `select distinct workspace_id, job_id from workspace_events where workspace_id = any($1::uuid[]) and to_status = 'online' and attempt is not null`,

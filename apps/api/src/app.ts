@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -32,8 +32,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     requestTimeout: timeout,
     http: { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1_000, timeout) },
     loggerInstance: withRequestSerializer(deps.log),
-    // one access line per request (logRequests below), not Fastify's two
-    disableRequestLogging: true,
+    // one access line per request (logRequests below), not Fastify's two; errors are logged by handleError
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: answerClientError,

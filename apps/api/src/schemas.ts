@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HostName, MAX_ENV_VARS, PageCursor, RuntimeName, StoredText, WorkspaceEventJson, WorkspaceJson } from '@dockyard/shared';
+import { ApiError, HostName, MAX_ENV_VARS, PageCursor, RuntimeName, StoredText, WorkspaceEventJson, WorkspaceJson } from '@dockyard/shared';
 
 /** Request and response schemas: they validate requests and generate /openapi.json. */
 // The workspace and event JSON are declared once, in shared, next to the functions that build them.
@@ -137,4 +137,17 @@ export function errorResponses(route: RouteErrors) {
   if (!route.open) answers[429] = errorAnswer(429, route.tooMany);
   if (route.backends !== false) answers[503] = errorAnswer(503, route.unavailable);
   return answers;
+}
+
+/**
+ * preValidation of the routes that take `env`: a body naming far more variables than allowed is
+ * refused before its names are checked one by one (60,000 bad names would otherwise cost a
+ * validation issue each). A patch may remove as many as it sets, so twice the limit gets through
+ * to the schema, which applies the exact rule.
+ */
+export async function refuseOversizedEnv(req: { body: unknown }): Promise<void> {
+  const env = (req.body as { env?: unknown } | null | undefined)?.env;
+  if (env !== null && typeof env === 'object' && !Array.isArray(env) && Object.keys(env).length > 2 * MAX_ENV_VARS) {
+    throw new ApiError('VALIDATION_FAILED', `env: at most ${MAX_ENV_VARS} env variables (this body names ${Object.keys(env).length})`);
+  }
 }

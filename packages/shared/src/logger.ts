@@ -5,19 +5,19 @@ export type { Logger };
 /**
  * The one logger of a process. JSON lines by default; `pretty` pipes through
  * pino-pretty (used by `npm start` in a terminal). Secrets never go into fields:
- * the redact list is a second line of defence.
+ * the redact list is a second line of defence. Writes stay synchronous: with pino's
+ * asynchronous destination, workers under a Postgres restart stopped showing their job
+ * lines and their jobs stalled (test/chaos.postgres-restart.test.ts), so that saving waits
+ * for a cause.
  */
 export function makeLogger(opts: { level: string; pretty: boolean; name: string }): Logger {
-  const options = {
+  return pino({
     name: opts.name,
     level: opts.level,
     redact: {
       paths: ['token', 'apiToken', 'config.apiToken', 'req.headers.authorization', 'headers.authorization', 'env'],
       censor: '[redacted]',
     },
-  };
-  if (opts.pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
-  // asynchronous writes to stdout: lines logged while a write is in flight go out together (one
-  // system call, not one per line); pino flushes what is left when the process exits
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+    transport: opts.pretty ? { target: 'pino-pretty', options: { colorize: true } } : undefined,
+  });
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ApiError, SecretsError, patchWorkspace, toWorkspaceJson, type PatchResult } from '@dockyard/shared';
 import type { ApiDeps } from '../deps.ts';
-import { IdParams, PatchWorkspaceBody, WorkspacePatched, errorResponses } from '../schemas.ts';
+import { IdParams, PatchWorkspaceBody, WorkspacePatched, errorResponses, refuseOversizedEnv } from '../schemas.ts';
 
 /** RFC 7396's media type; plain application/json is accepted too. */
 const MERGE_PATCH = 'application/merge-patch+json';
@@ -27,6 +27,7 @@ export function registerWorkspacePatchRoute(fastify: FastifyInstance, deps: ApiD
     app.patch(
       '/v1/workspaces/:id',
       {
+        preValidation: refuseOversizedEnv,
         schema: {
           tags: ['workspaces'],
           description:

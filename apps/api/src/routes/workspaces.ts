@@ -28,6 +28,7 @@ import {
   WorkspaceList,
   errorResponses,
   makeCreateWorkspaceBody,
+  refuseOversizedEnv,
 } from '../schemas.ts';
 
 const NO_WORKSPACE = 'no workspace with this id';
@@ -40,6 +41,7 @@ export function registerWorkspaceRoutes(fastify: FastifyInstance, deps: ApiDeps)
   app.post(
     '/v1/workspaces',
     {
+      preValidation: refuseOversizedEnv,
       schema: {
         tags: ['workspaces'],
         body: CreateBody,

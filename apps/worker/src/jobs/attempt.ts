@@ -1,5 +1,5 @@
 import { FencedError, insertNote, setStep, withTransaction, writeTransition, type Action, type WorkspaceRow } from '@dockyard/shared';
-import type { Checkpoint, JobContext, WorkerDeps } from './context.ts';
+import type { Checkpoint, JobContext, StepName, WorkerDeps } from './context.ts';
 import { jobDefinitions, type FinalTransition, type JobDefinition } from './definitions.ts';
 import type { JobRun } from './claim.ts';
 import { failAttempt } from './fail-attempt.ts';
@@ -41,9 +41,13 @@ export async function runAttempt(ctx: JobContext, run: JobRun): Promise<AttemptO
   const of = definition.steps.length;
   let progress: StepProgress | null = null;
   let began: number | null = null;
+  // the previous step's checkpoint and log line, awaited together with the next step's own writes
+  let saving: Promise<unknown> = Promise.resolve();
+  let stepWritten: StepName | null = null;
   try {
     if (definition.enters && ctx.workspace.status !== definition.enters) {
-      await ctx.transition({ to: definition.enters, cause: ctx.action.cause, step: definition.steps[0]?.name ?? null, extra: { provisionStarted: true } });
+      stepWritten = definition.steps[0]?.name ?? null;
+      await ctx.transition({ to: definition.enters, cause: ctx.action.cause, step: stepWritten, extra: { provisionStarted: true } });
     }
     for (const [i, s] of definition.steps.entries()) {
       const at: StepProgress = { step: s.name, index: i + 1, of };
@@ -53,8 +57,10 @@ export async function runAttempt(ctx: JobContext, run: JobRun): Promise<AttemptO
       }
       progress = at;
       ctx.log = run.log.child({ step: s.name });
-      // the progress write rides along with the step's Postgres write: no extra wait
-      await Promise.all([ctx.setStep(s.name), reportStep(ctx, at)]);
+      // one wait for the previous step's checkpoint, this step's Postgres write (unless the
+      // transition into the job wrote it) and its progress: the step starts once all are stored
+      await Promise.all([saving, stepWritten === s.name ? undefined : ctx.setStep(s.name), reportStep(ctx, at)]);
+      stepWritten = null;
       began = Date.now();
       const out = await s.run(ctx, checkpoint.state);
       const ended = Date.now();
@@ -62,17 +68,19 @@ export async function runAttempt(ctx: JobContext, run: JobRun): Promise<AttemptO
       ctx.log.debug({ ms: ended - began }, 'step done');
       checkpoint.state = { ...checkpoint.state, ...(out ?? {}) };
       if (!checkpoint.done.includes(s.name)) checkpoint.done.push(s.name);
-      await Promise.all([ctx.job.updateData({ ...ctx.job.data, checkpoint }), logLine(ctx, stepDoneLine(at, run.attempt, began, ended, out))]);
+      saving = Promise.all([ctx.job.updateData({ ...ctx.job.data, checkpoint: { done: [...checkpoint.done], state: checkpoint.state } }), logLine(ctx, stepDoneLine(at, run.attempt, began, ended, out))]);
+      saving.catch(() => undefined); // handled where it is awaited
     }
     progress = null;
     began = null;
     ctx.log = run.log;
-    await ctx.docker.releaseVolumeHelper(ctx.workspace.id);
+    await Promise.all([saving, ctx.docker.releaseVolumeHelper(ctx.workspace.id)]);
     const final: FinalTransition = definition.finish(checkpoint.state);
     await ctx.transition({ ...final, cause: ctx.action.cause, step: null });
     void logLine(ctx, finishedLine(run.attempt, final.to, final.message)); // never rejects; sent before the job is moved to completed
     return { kind: 'completed', status: final.to };
   } catch (err) {
+    await saving.catch(() => undefined); // the last checkpoint lands before the failure's own writes
     return failAttempt(ctx, run, err, { step: progress?.step ?? null, progress, began, checkpoint, lastStep: checkpoint.done.at(-1) ?? null });
   }
 }
