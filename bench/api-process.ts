@@ -2,7 +2,7 @@
 // benchmarks talk to it over loopback, so its event loop is not the benchmark's.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from './procs.ts';
 import type { Stack } from '../test/helpers/stack.ts';
 import { REPO } from '../test/helpers/stack.ts';
 import { waitFor } from '../test/helpers/wait.ts';
@@ -13,17 +13,6 @@ export interface ApiProcess {
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** SIGTERM (its graceful close), SIGKILL if it has not exited within 10 s */
   close(): Promise<void>;
-}
-
-/** A free loopback port (the kernel's choice; released just before the API binds it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 /** Start the API process on the stack's database, Redis and queue prefix; resolves once /healthz answers. */

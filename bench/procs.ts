@@ -85,11 +85,8 @@ export function logTail(label: string, lines = 8): string {
   }
 }
 
-/**
- * Run a bench/<script>.ts helper as a process of its own: its input as JSON in BENCH_INPUT, its
- * answer the JSON of its last stdout line. Its stderr goes to LOG_DIR/<script>.log.
- */
-export async function runHelper<T>(script: string, input: unknown, timeoutMs = 120_000): Promise<T> {
+/** Start bench/<script>.ts with its input as JSON in BENCH_INPUT, stdout piped, stderr to LOG_DIR/<script>.log. */
+function spawnHelper(script: string, input: unknown) {
   mkdirSync(LOG_DIR, { recursive: true });
   const log = openSync(path.join(LOG_DIR, `${script}.log`), 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'bench', `${script}.ts`)], {
@@ -99,6 +96,15 @@ export async function runHelper<T>(script: string, input: unknown, timeoutMs = 1
   });
   closeSync(log);
   const proc = track(script, child);
+  return { child, proc };
+}
+
+/**
+ * Run a bench/<script>.ts helper as a process of its own: its input as JSON in BENCH_INPUT, its
+ * answer the JSON of its last stdout line. Its stderr goes to LOG_DIR/<script>.log.
+ */
+export async function runHelper<T>(script: string, input: unknown, timeoutMs = 120_000): Promise<T> {
+  const { child, proc } = spawnHelper(script, input);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += String(d)));
   const timer = setTimeout(() => void proc.stop(1000), timeoutMs);
@@ -111,15 +117,7 @@ export async function runHelper<T>(script: string, input: unknown, timeoutMs = 1
 
 /** A long-running bench/<script>.ts helper (e.g. the bare API); resolves with it and its first stdout line as JSON. */
 export async function startHelper<T>(script: string, input: unknown, timeoutMs = 30_000): Promise<{ proc: Proc; ready: T }> {
-  mkdirSync(LOG_DIR, { recursive: true });
-  const log = openSync(path.join(LOG_DIR, `${script}.log`), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'bench', `${script}.ts`)], {
-    cwd: REPO,
-    env: { ...process.env, BENCH_INPUT: JSON.stringify(input) },
-    stdio: ['ignore', 'pipe', log],
-  });
-  closeSync(log);
-  const proc = track(script, child);
+  const { child, proc } = spawnHelper(script, input);
   const timer = setTimeout(() => void proc.stop(1000), timeoutMs);
   const line = await Promise.race([
     new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(String(d).split('\n')[0]!))),

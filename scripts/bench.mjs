@@ -6,52 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureDeps, ensurePnpm } from './lib/bootstrap.mjs';
 import { ensureBuilt } from './lib/build.mjs';
-import { killGroup, onShutdownSignals, spawnGroup, stopGroup } from './lib/children.mjs';
 import { removeLabelled } from './lib/engine.mjs';
-import { ensureRuntimeImage } from './lib/image.mjs';
 import { say } from './lib/proc.mjs';
-import { ensureServices } from './lib/services.mjs';
+import { runWithServices } from './lib/with-services.mjs';
 
 const repoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runId = `bench${randomBytes(4).toString('hex')}`;
 const fast = process.env.BENCH_PG_FAST === '1';
-let services = null;
-let child = null;
-let settingUp = true;
-let interrupted = false;
-let finishing = false;
-
-async function finish(code) {
-  if (finishing) return;
-  finishing = true;
-  if (child) await stopGroup(child, { label: 'bench', graceMs: 60000 });
-  if (services) {
-    // bench/main.ts removes its objects itself; this catches what an interrupted run left
-    for (const label of [`dockyard.bench-run=${runId}`, `dockyard.test-run=${runId}`]) {
-      try {
-        const removed = await removeLabelled(services.env.DOCKER_HOST, label);
-        if (removed.containers || removed.volumes) say(`removed ${removed.containers} container(s) and ${removed.volumes} volume(s) labelled ${label}`);
-      } catch (err) {
-        console.error(`[dockyard] could not remove the objects labelled ${label}: ${err.message}`);
-      }
-    }
-    await services.stop();
-  }
-  process.exit(code);
-}
-
-onShutdownSignals(
-  () => {
-    if (settingUp) interrupted = true;
-    else void finish(130);
-  },
-  () => {
-    if (child) killGroup(child);
-    process.exit(130);
-  },
-);
+let mode = 'tsx';
 
 /** 'dist' when the compiled apps are current (built now if the sources changed), else 'tsx'. */
 async function appMode() {
@@ -65,32 +28,42 @@ async function appMode() {
   }
 }
 
-try {
-  await ensurePnpm();
-  await ensureDeps(repoDir);
-  const mode = await appMode();
-  services = await ensureServices({ stateDir: path.join(repoDir, '.dockyard', 'bench'), fast });
-  const image = await ensureRuntimeImage(services.env.DOCKER_HOST, repoDir);
-  settingUp = false;
-  if (interrupted) await finish(130);
-  say(`running bench/main.ts (run ${runId}, apps: ${mode})`);
-  child = spawnGroup(process.execPath, ['--import', 'tsx', path.join(repoDir, 'bench', 'main.ts')], {
-    cwd: repoDir,
-    env: {
-      ...process.env,
-      ...services.env,
-      BENCH_RUN_ID: runId,
-      BENCH_APP_MODE: mode,
-      BENCH_PG_DURABILITY: fast ? 'fsync off (BENCH_PG_FAST=1)' : 'durable (fsync, synchronous_commit on)',
-      DOCKYARD_BENCH_IMAGE: image,
-      // for bench/fleet.ts, which uses the test suite's stack
-      DOCKYARD_TEST_IMAGE: image,
-      DOCKYARD_TEST_RUN_ID: runId,
-    },
-  });
-  await finish(await child.exited);
-} catch (err) {
-  settingUp = false;
-  console.error(`[dockyard] error: ${err.message}${err.cause ? `\n  cause: ${err.cause.message}` : ''}`);
-  await finish(1);
+/** bench/main.ts removes its objects itself; this catches what an interrupted run left. */
+async function removeLeftovers(services) {
+  for (const label of [`dockyard.bench-run=${runId}`, `dockyard.test-run=${runId}`]) {
+    try {
+      const removed = await removeLabelled(services.env.DOCKER_HOST, label);
+      if (removed.containers || removed.volumes) say(`removed ${removed.containers} container(s) and ${removed.volumes} volume(s) labelled ${label}`);
+    } catch (err) {
+      console.error(`[dockyard] could not remove the objects labelled ${label}: ${err.message}`);
+    }
+  }
 }
+
+await runWithServices({
+  repoDir,
+  stateDir: path.join(repoDir, '.dockyard', 'bench'),
+  label: 'bench',
+  fast,
+  graceMs: 60000,
+  prepare: async () => {
+    mode = await appMode();
+  },
+  command: (_services, image) => {
+    say(`running bench/main.ts (run ${runId}, apps: ${mode})`);
+    return {
+      cmd: process.execPath,
+      args: ['--import', 'tsx', path.join(repoDir, 'bench', 'main.ts')],
+      env: {
+        BENCH_RUN_ID: runId,
+        BENCH_APP_MODE: mode,
+        BENCH_PG_DURABILITY: fast ? 'fsync off (BENCH_PG_FAST=1)' : 'durable (fsync, synchronous_commit on)',
+        DOCKYARD_BENCH_IMAGE: image,
+        // for bench/fleet.ts, which uses the test suite's stack
+        DOCKYARD_TEST_IMAGE: image,
+        DOCKYARD_TEST_RUN_ID: runId,
+      },
+    };
+  },
+  cleanup: removeLeftovers,
+});

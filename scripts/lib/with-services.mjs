@@ -12,9 +12,11 @@ import { ensureServices } from './services.mjs';
  * @param {string} o.label      the child's name in messages
  * @param {(services: {env: Record<string,string>}, image: string) => {cmd: string, args: string[], env: Record<string,string>}} o.command
  * @param {(services: {env: Record<string,string>}) => Promise<void>} [o.cleanup]  runs before the services stop
- * @param {() => Promise<unknown>} [o.prepare]  more set-up (e.g. a program to install) before the services start
+ * @param {() => Promise<unknown>} [o.prepare]  more set-up (e.g. a program to install or the apps to build) before the services start
+ * @param {boolean} [o.fast]      Postgres with the tests' fsync-off settings (default); false: durable, as production runs it
+ * @param {number} [o.graceMs]    how long the command gets to stop on a signal before it is killed
  */
-export async function runWithServices({ repoDir, stateDir, label, command, cleanup, prepare }) {
+export async function runWithServices({ repoDir, stateDir, label, command, cleanup, prepare, fast = true, graceMs = 10000 }) {
   let services = null;
   let child = null;
   let settingUp = true;
@@ -24,7 +26,7 @@ export async function runWithServices({ repoDir, stateDir, label, command, clean
   async function finish(code) {
     if (finishing) return;
     finishing = true;
-    if (child) await stopGroup(child, { label, graceMs: 10000 });
+    if (child) await stopGroup(child, { label, graceMs });
     if (services && cleanup) await cleanup(services);
     if (services) await services.stop();
     process.exit(code);
@@ -46,7 +48,7 @@ export async function runWithServices({ repoDir, stateDir, label, command, clean
     await ensurePnpm();
     await ensureDeps(repoDir);
     if (prepare) await prepare();
-    services = await ensureServices({ stateDir, fast: true });
+    services = await ensureServices({ stateDir, fast });
     const image = await ensureRuntimeImage(services.env.DOCKER_HOST, repoDir);
     settingUp = false;
     if (interrupted) await finish(130);

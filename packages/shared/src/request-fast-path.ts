@@ -1,6 +1,7 @@
 import { mergeActions, type Action } from './actions.ts';
-import { getWorkspace, mergeIntoQueued, queueFreshAction } from './db/workspaces.ts';
-import type { WorkspaceRow } from './db/workspaces.ts';
+import { jobIdOf } from './names.ts';
+import { mergeIntoQueued, queueFreshAction, type WorkspaceRow } from './db/workspaces.ts';
+import type { Queryable } from './db/pool.ts';
 
 /** What a request recorded without a transaction: the result, and the job to enqueue (a new generation) if any. */
 export interface FastRecord {
@@ -25,7 +26,7 @@ export interface FastRecord {
  * concurrent change): the caller takes the transactional path.
  */
 export async function recordWithoutTransaction(
-  pool: Parameters<typeof getWorkspace>[0],
+  pool: Queryable,
   row: WorkspaceRow,
   incoming: Action,
   p: { desiredState: WorkspaceRow['desired_state'] | null; resetCrashLoop: boolean },
@@ -33,7 +34,8 @@ export async function recordWithoutTransaction(
   if (incoming.kind === 'remove' || row.host === null || row.status === 'removed') return undefined;
   const queued = row.queued_job_id ? row.queued_action : null;
   if (!queued) {
-    const fresh = await queueFreshAction(pool, row.id, { action: incoming, desiredState: p.desiredState, resetCrashLoop: p.resetCrashLoop });
+    const generation = row.generation + 1;
+    const fresh = await queueFreshAction(pool, row.id, { generation, jobId: jobIdOf(row.id, generation), action: incoming, desiredState: p.desiredState, resetCrashLoop: p.resetCrashLoop });
     return fresh && { workspace: fresh, jobId: fresh.queued_job_id!, coalesced: false, fresh: true };
   }
   const merged = mergeActions(queued, incoming);
