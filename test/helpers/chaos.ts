@@ -2,6 +2,8 @@ import { onTestFinished } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import type { Stack } from './stack.ts';
 import { waitFor } from './wait.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 /** N: 30 in the suite (it runs beside the other files on 2 cores); docs/RELIABILITY.md quotes runs with 100. */
 export const chaosWorkspaces = () => Number(process.env.DOCKYARD_CHAOS_WORKSPACES ?? 30);
@@ -86,7 +88,10 @@ export async function burstWithFault(stack: Stack, n: number, fault: (workspaceI
     );
     const stuck = rows.find((r) => r.running_job_id);
     const lines = stuck ? stack.logLines.filter((l) => l.includes(stuck.id.slice(0, 12))).slice(-40) : [];
-    throw new Error(`${err.message}; not settled: ${JSON.stringify(rows)}; log of ${stuck?.id}:\n${lines.join('\n')}`);
+    const dump = path.resolve('.dockyard/test/logs', `chaos-${stack.id}.log`);
+    mkdirSync(path.dirname(dump), { recursive: true });
+    writeFileSync(dump, stack.logLines.join('\n'));
+    throw new Error(`${err.message}; not settled: ${JSON.stringify(rows)}; every log line in ${dump}; log of ${stuck?.id}:\n${lines.join('\n')}`);
   });
   const recoveredMs = Date.now() - faultAt;
   const { rows: ran } = await stack.pool.query<{ workspace_id: string; job_id: string }>(

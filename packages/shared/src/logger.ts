@@ -5,10 +5,7 @@ export type { Logger };
 /**
  * The one logger of a process. JSON lines by default; `pretty` pipes through
  * pino-pretty (used by `npm start` in a terminal). Secrets never go into fields:
- * the redact list is a second line of defence. Writes stay synchronous: with pino's
- * asynchronous destination, workers under a Postgres restart stopped showing their job
- * lines and their jobs stalled (test/chaos.postgres-restart.test.ts), so that saving waits
- * for a cause.
+ * the redact list is a second line of defence.
  */
 export function makeLogger(opts: { level: string; pretty: boolean; name: string }): Logger {
   return pino({

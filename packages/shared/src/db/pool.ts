@@ -14,18 +14,29 @@ export function makePool(connectionString: string, log?: Logger, max = 10): pg.P
   return pool;
 }
 
-/** Run fn in one transaction; roll back on any throw. */
+/**
+ * Run fn in one transaction; roll back on any throw. The client is checked out for the whole
+ * transaction, so it listens for its own connection's errors meanwhile: a server that goes away
+ * between two statements (a Postgres restart terminating every session) emits 'error' on the
+ * client, which would otherwise crash the process. Such a client is destroyed, never reused.
+ */
 export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost ??= err;
+  };
+  client.on('error', onError);
   try {
     await client.query('begin');
     const result = await fn(client);
     await client.query('commit');
     return result;
   } catch (err) {
-    await client.query('rollback').catch(() => undefined);
+    if (!lost) await client.query('rollback').catch((rollbackErr: Error) => (lost ??= rollbackErr));
     throw err;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(lost);
   }
 }
