@@ -3,10 +3,14 @@ import { useStack } from './helpers/use-stack.ts';
 import { readVolumeFile, runInVolume } from './helpers/docker.ts';
 import { testEnv } from './helpers/env.ts';
 
-/** The seed incident, made self-healing: restart finds the config volume empty and recovers it. */
-describe('restart: preflight and recovery', () => {
+/**
+ * The seed incident, made self-healing: restart finds the config volume empty and recovers it.
+ * Twice: with preflight reading the volume from the engine's folder (DOCKER_LOCAL_VOLUMES=auto,
+ * a local engine) and through the engine's archive API (off, as a remote engine is read).
+ */
+describe.each(['auto', 'off'])('restart: preflight and recovery (DOCKER_LOCAL_VOLUMES=%s)', (localVolumes) => {
   // jobs only: the containers this file stops by hand must not be auto-restarted behind its back
-  const stack = useStack({ env: { WORKER_ROLES: 'jobs' } });
+  const stack = useStack({ env: { WORKER_ROLES: 'jobs', DOCKER_LOCAL_VOLUMES: localVolumes } });
   const image = testEnv().image;
 
   async function onlineWorkspace(runtime = 'busybox') {

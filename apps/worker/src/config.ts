@@ -33,6 +33,7 @@ const WorkerEnv = ConnectionEnv.extend(TimingEnv.shape)
     WORKSPACE_NETWORK: z.string().min(1).default('bridge'),
     DOCKER_LABELS: z.string().default(''),
     DOCKER_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+    DOCKER_LOCAL_VOLUMES: z.enum(['auto', 'off']).default('auto'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
     STOP_TIMEOUT_S: z.coerce.number().int().min(0).max(600).default(10),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
@@ -57,6 +58,8 @@ export interface WorkerConfig extends ConnectionConfig {
   templatesDir: string;
   dockerHost: string;
   network: string;
+  /** DOCKER_LOCAL_VOLUMES=auto: read config volumes from the engine's folder when this process sees it */
+  localVolumeReads: boolean;
   /** extra labels put on every Docker object Dockyard creates (e.g. an environment tag) */
   extraLabels: Record<string, string>;
   dockerTimeoutMs: number;
@@ -90,6 +93,7 @@ export function loadConfig(env: Record<string, string | undefined>): WorkerConfi
     network: e.WORKSPACE_NETWORK,
     extraLabels: parseLabels('DOCKER_LABELS', e.DOCKER_LABELS),
     dockerTimeoutMs: e.DOCKER_TIMEOUT_MS,
+    localVolumeReads: e.DOCKER_LOCAL_VOLUMES === 'auto',
     concurrency: e.WORKER_CONCURRENCY,
     stopTimeoutS: e.STOP_TIMEOUT_S,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -23,6 +23,7 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
   const queues = makeQueues(bull, config.queuePrefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
   const docker = makeWorkspaceDocker(makeDockerClient(config.dockerHost, config.dockerTimeoutMs), {
     network: config.network,
+    localVolumeReads: config.localVolumeReads,
     extraLabels: config.extraLabels,
     installationId,
     hostName: host,

@@ -4,6 +4,7 @@ import { dockerCall, statusOf } from './errors.ts';
 import { inspectOrUndefined } from './inspect.ts';
 import type { DockerLabels } from './labels.ts';
 import { packArchive, listArchiveFiles, type FileEntry } from './volume-files.ts';
+import type { makeLocalVolumeReader } from './volume-local.ts';
 
 export const CONFIGS_PATH = '/configs';
 
@@ -18,7 +19,7 @@ const mountsConfigVolume = (info: Docker.ContainerInspectInfo, workspaceId: stri
  * no second container), else through a never-started helper container that mounts it: one
  * per workspace, reused by every volume step of a job and removed when the job ends (`release`).
  */
-export function makeVolumeHelper(docker: Docker, labels: DockerLabels) {
+export function makeVolumeHelper(docker: Docker, labels: DockerLabels, local?: ReturnType<typeof makeLocalVolumeReader>) {
   async function helper(workspaceId: string, image: string): Promise<Docker.Container> {
     const own = await inspectOrUndefined(docker, containerNameOf(workspaceId));
     if (own && mountsConfigVolume(own, workspaceId)) {
@@ -60,11 +61,12 @@ export function makeVolumeHelper(docker: Docker, labels: DockerLabels) {
 
     release: (workspaceId: string) => dockerCall(`remove volume helper of ${workspaceId}`, () => remove(workspaceId)),
 
-    /** the regular files in the volume, as paths relative to its root */
+    /** the regular files in the volume, as paths relative to its root (from its folder when this process sees it) */
     listFiles(workspaceId: string, image: string): Promise<Set<string>> {
-      return dockerCall(`read volume ${volumeNameOf(workspaceId)}`, async () =>
-        listArchiveFiles(await (await helper(workspaceId, image)).getArchive({ path: `${CONFIGS_PATH}/.` })),
-      );
+      return dockerCall(`read volume ${volumeNameOf(workspaceId)}`, async () => {
+        const files = await local?.listFiles(volumeNameOf(workspaceId));
+        return files ?? listArchiveFiles(await (await helper(workspaceId, image)).getArchive({ path: `${CONFIGS_PATH}/.` }));
+      });
     },
 
     async exportArchive(workspaceId: string, image: string): Promise<Buffer> {
