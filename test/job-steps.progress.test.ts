@@ -18,12 +18,12 @@ describe('job steps in the queue UI: progress and one log line per step', () => 
       const j = await stack.queues.restart.getJob(restart.body.jobId);
       return (await j?.isCompleted()) ? j : undefined;
     });
-    expect(job!.progress).toEqual({ step: 'record-endpoint', index: 7, of: 7 });
+    expect(job!.progress).toEqual({ step: 'wait-running', index: 6, of: 6 });
 
     const { logs } = await stack.queues.restart.getJobLogs(restart.body.jobId);
-    const steps = ['stop-container', 'preflight', 'recover', 'create-container', 'start', 'wait-running', 'record-endpoint'];
+    const steps = ['stop-container', 'preflight', 'recover', 'create-container', 'start', 'wait-running'];
     steps.forEach((step, i) => {
-      const line = logs.find((l) => l.startsWith(`attempt 1 [${i + 1}/7] ${step}: `));
+      const line = logs.find((l) => l.startsWith(`attempt 1 [${i + 1}/6] ${step}: `));
       expect(line, `${step} in ${JSON.stringify(logs)}`).toMatch(/: done in \d+ ms \(\d{4}-\d\d-\d\dT.+Z → \d{4}-\d\d-\d\dT.+Z\)/);
     });
     expect(logs.find((l) => l.includes('] recover: '))).toContain('branch="volume healthy"');
@@ -38,10 +38,10 @@ describe('job steps in the queue UI: progress and one log line per step', () => 
     await stack.waitForStatus(workspace.id, 'failed', 60_000);
     await stack.waitForIdle(workspace.id);
     const job = await stack.queues.provision.getJob(jobId);
-    expect(job!.progress).toEqual({ step: 'seed', index: 2, of: 7 });
+    expect(job!.progress).toEqual({ step: 'seed', index: 2, of: 6 });
     const { logs } = await stack.queues.provision.getJobLogs(jobId);
-    expect(logs[0]).toMatch(/^attempt 1 \[1\/7\] create-volume: done in \d+ ms .* volumeCreated=true$/);
-    expect(logs[1]).toMatch(/^attempt 1 \[2\/7\] seed: failed after \d+ ms .* — no template for runtime notemplate.* \(failed for good: dead-lettered\)$/);
+    expect(logs[0]).toMatch(/^attempt 1 \[1\/6\] create-volume: done in \d+ ms .* volumeCreated=true$/);
+    expect(logs[1]).toMatch(/^attempt 1 \[2\/6\] seed: failed after \d+ ms .* — no template for runtime notemplate.* \(failed for good: dead-lettered\)$/);
     expect(logs).toHaveLength(2);
   });
 });

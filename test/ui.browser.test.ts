@@ -199,7 +199,7 @@ describe.skipIf(!existsSync(CHROMIUM))('operator UI in a real browser (headless 
     await page.goto(`${stack.url}/admin/queues/queue/${encodeURIComponent('restart@local')}/${jobId}`);
     await page.getByText(jobId).first().waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Logs' }).or(page.getByRole('tab', { name: 'Logs' })).or(page.getByText('Logs', { exact: true })).first().click();
-    await page.getByText(/\[3\/7\] recover: done in \d+ ms/).first().waitFor({ timeout: 15_000 });
+    await page.getByText(/\[3\/6\] recover: done in \d+ ms/).first().waitFor({ timeout: 15_000 });
     await page.getByText(/finished → online/).first().waitFor();
     await page.screenshot({ path: join(SHOTS, 'queue-ui-job-steps.png'), fullPage: true });
     await page.close();

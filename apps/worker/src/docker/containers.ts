@@ -9,7 +9,7 @@ import type { ContainerEndpoint, ContainerSpec, ContainerState, ManagedContainer
 /** Workspace containers: deterministic names, inspect before create, a 409 means someone did it; `network` is WORKSPACE_NETWORK. */
 export function makeContainers(docker: Docker, labels: DockerLabels, network: string) {
   return {
-    async inspectContainer(workspaceId: string): Promise<ContainerState | undefined> {
+    async inspectContainer(workspaceId: string, runtime?: RuntimeSpec): Promise<ContainerState | undefined> {
       const name = containerNameOf(workspaceId);
       const info = await dockerCall(`inspect container ${name}`, () => inspectOrUndefined(docker, name));
       if (!info) return undefined;
@@ -20,6 +20,7 @@ export function makeContainers(docker: Docker, labels: DockerLabels, network: st
         exitCode: info.State.ExitCode,
         health: (info.State as { Health?: { Status: string } }).Health?.Status,
         startedAt: info.State.StartedAt,
+        endpoint: runtime && endpointOf(info, networkOf(runtime, network), name),
       };
     },
 
@@ -47,21 +48,6 @@ export function makeContainers(docker: Docker, labels: DockerLabels, network: st
         }
         return outcome;
       });
-    },
-
-    /** Where the running container can be reached: its published ports, network and alias. */
-    async readEndpoint(workspaceId: string, runtime: RuntimeSpec): Promise<ContainerEndpoint | undefined> {
-      const name = containerNameOf(workspaceId);
-      const info = await dockerCall(`inspect container ${name}`, () => inspectOrUndefined(docker, name));
-      if (!info) return undefined;
-      const net = networkOf(runtime, network);
-      const ports: ContainerEndpoint['ports'] = {};
-      for (const [port, bindings] of Object.entries(info.NetworkSettings.Ports ?? {})) {
-        const b = bindings?.[0];
-        if (b?.HostPort) ports[port] = { hostIp: b.HostIp, hostPort: Number(b.HostPort) };
-      }
-      const aliases = info.NetworkSettings.Networks?.[net]?.Aliases ?? [];
-      return { network: net, alias: aliases.includes(name) ? name : null, ports };
     },
 
     async startContainer(workspaceId: string): Promise<void> {
@@ -129,4 +115,15 @@ export function makeContainers(docker: Docker, labels: DockerLabels, network: st
       });
     },
   };
+}
+
+/** Where a running container is reached: its published ports, the network it is on and its alias there. */
+function endpointOf(info: Docker.ContainerInspectInfo, net: string, name: string): ContainerEndpoint {
+  const ports: ContainerEndpoint['ports'] = {};
+  for (const [port, bindings] of Object.entries(info.NetworkSettings.Ports ?? {})) {
+    const b = bindings?.[0];
+    if (b?.HostPort) ports[port] = { hostIp: b.HostIp, hostPort: Number(b.HostPort) };
+  }
+  const aliases = info.NetworkSettings.Networks?.[net]?.Aliases ?? [];
+  return { network: net, alias: aliases.includes(name) ? name : null, ports };
 }

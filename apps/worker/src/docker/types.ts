@@ -8,6 +8,8 @@ export interface ContainerState {
   exitCode: number;
   health?: string;
   startedAt: string;
+  /** where it is reached (from the same inspect), when asked with its runtime */
+  endpoint?: ContainerEndpoint;
 }
 
 export interface ManagedContainer {
@@ -62,14 +64,14 @@ export interface WorkspaceDocker {
   importVolume(workspaceId: string, image: string, archive: Buffer): Promise<void>;
   /** remove the workspace's volume helper container, if any (end of every job) */
   releaseVolumeHelper(workspaceId: string): Promise<void>;
-  inspectContainer(workspaceId: string): Promise<ContainerState | undefined>;
+  /** with `runtime`: also where the container is reached (its published ports, network and alias) */
+  inspectContainer(workspaceId: string, runtime?: RuntimeSpec): Promise<ContainerState | undefined>;
   /**
    * create the container if missing; one left unlabelled by an older Dockyard is made anew
    * (`relabelled`), and so is one created from another spec — env, image, ports… (`replaced`)
    */
   ensureContainer(spec: ContainerSpec): Promise<'created' | 'exists' | 'relabelled' | 'replaced'>;
   /** published ports, network and alias of the container; undefined when there is none */
-  readEndpoint(workspaceId: string, runtime: RuntimeSpec): Promise<ContainerEndpoint | undefined>;
   startContainer(workspaceId: string): Promise<void>;
   /** true when it was running */
   stopContainer(workspaceId: string, timeoutS: number): Promise<boolean>;

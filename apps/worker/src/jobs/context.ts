@@ -32,8 +32,7 @@ export type StepName =
   | 'purge-volume'
   | 'export-volume'
   | 'remove-volume'
-  | 're-place'
-  | 'record-endpoint';
+  | 're-place';
 
 /** What steps hand to later steps, each field written by the step named beside it. */
 export interface StepState {
@@ -46,7 +45,7 @@ export interface StepState {
   startedAt?: string; // wait-running
   exitedEarly?: boolean; // wait-running
   exitCode?: number | null; // wait-running
-  endpoint?: Endpoint; // record-endpoint
+  endpoint?: Endpoint; // wait-running
   stopped?: boolean; // stop-container
   containerRemoved?: boolean; // remove-container
   volumePurged?: boolean; // purge-volume

@@ -14,7 +14,6 @@ import { purgeVolume } from './steps/purge-volume.ts';
 import { exportVolume } from './steps/export-volume.ts';
 import { removeVolume } from './steps/remove-volume.ts';
 import { rePlace } from './steps/re-place.ts';
-import { recordEndpoint } from './steps/record-endpoint.ts';
 
 /** The transition that ends a job (its cause is the action's). */
 export type FinalTransition = Omit<Transition, 'cause'>;
@@ -37,7 +36,7 @@ const exitedEarly = (s: Pick<StepState, 'exitedEarly' | 'exitCode'>): FinalTrans
 export const jobDefinitions: { [K in ActionKind]: JobDefinition<K> } = {
   provision: {
     enters: 'provisioning',
-    steps: [createVolume, seed, markProvisioned, createContainer, startContainer, waitRunning, recordEndpoint],
+    steps: [createVolume, seed, markProvisioned, createContainer, startContainer, waitRunning],
     finish: (s) =>
       exitedEarly(s) ?? {
         to: 'online',
@@ -47,7 +46,7 @@ export const jobDefinitions: { [K in ActionKind]: JobDefinition<K> } = {
   },
   restart: {
     enters: 'provisioning',
-    steps: [stopContainer, preflight, recover, createContainer, startContainer, waitRunning, recordEndpoint],
+    steps: [stopContainer, preflight, recover, createContainer, startContainer, waitRunning],
     finish: (s) => exitedEarly(s) ?? { to: 'online', message: `restarted: ${s.branch}`, endpoint: s.endpoint },
   },
   stop: {
