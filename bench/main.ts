@@ -12,7 +12,7 @@ import { benchEventStorm, benchIdleIntake, benchRead, benchRestartIntake } from 
 import { LOG_DIR, PROFILE_DIR, PROFILING, REPO, runningProcs, startNode } from './procs.ts';
 import { summarise } from './profile-summary.ts';
 import { benchBurst, benchRestart } from './restart-phases.ts';
-import { provision, startBench, type Bench } from './stack.ts';
+import { inParallel, provision, startBench, type Bench } from './stack.ts';
 import { table, writeResults } from './targets.ts';
 
 const PHASES = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'] as const;
@@ -88,6 +88,9 @@ async function run(): Promise<number> {
   if (wanted('p1') || wanted('p2')) await profilePhase('restart');
   if (wanted('p1')) await benchRestart(bench, ids[0]!, plains[0]!);
   if (wanted('p2')) await benchBurst(bench, ids, plains);
+  // the direct baselines' containers are done with: their loops (100 processes forking a `sleep`
+  // each second) must not be the later phases' background work, which is the workspaces' own
+  await inParallel(plains, 8, (c) => c.remove({ force: true }).catch(() => undefined));
   if (wanted('p3')) {
     await profilePhase('restart-intake');
     await benchRestartIntake(bench, ids);
