@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { makeWorkspaceReader } from '@dockyard/shared';
 import type { ApiDeps } from './deps.ts';
 import { makeAuthHook } from './auth.ts';
 import { handleError, handleNotFound } from './errors.ts';
@@ -25,7 +26,9 @@ import { registerWatchRoutes } from './routes/watch.ts';
 const BODY_LIMIT = 1024 * 1024;
 
 /** Build the Fastify app without listening (main.ts listens; tests use inject or listen on port 0). */
-export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
+  // a request's first read of its workspace shares a statement with the others of its event-loop turn
+  const deps: ApiDeps = { ...given, readWorkspace: given.readWorkspace ?? makeWorkspaceReader(given.pool) };
   // the whole request, headers and body, must arrive within REQUEST_TIMEOUT_MS, else it is answered and the connection closed
   const timeout = deps.config.requestTimeoutMs;
   const app = Fastify({

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AnyRedis } from '@dockyard/shared';
-import type { Logger, Queues, SecretBox } from '@dockyard/shared';
+import type { Logger, Queues, SecretBox, WorkspaceReader } from '@dockyard/shared';
 import type { ApiConfig } from './config.ts';
 
 /** What the API's routes need, built once by main.ts (or a test) and passed to buildApp. */
@@ -14,4 +14,6 @@ export interface ApiDeps {
   timing: ApiConfig['timing'];
   /** seals workspace env values (SECRETS_KEY) before they reach Postgres */
   secrets: SecretBox;
+  /** how an action request reads its workspace (buildApp makes a batching one when absent) */
+  readWorkspace?: WorkspaceReader;
 }
