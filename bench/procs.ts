@@ -6,6 +6,7 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OUTPUTS } from '../scripts/lib/build.mjs';
 
 export const REPO = fileURLToPath(new URL('../', import.meta.url));
 export const LOG_DIR = path.join(REPO, '.dockyard', 'bench', 'logs');
@@ -56,7 +57,9 @@ export function appArgs(app: 'api' | 'worker' | 'migrate', profileName?: string)
     migrate: dist ? 'packages/shared/dist/migrate.js' : 'packages/shared/src/db/migrate-cli.ts',
   }[app];
   const profile = PROFILING && profileName ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}.cpuprofile`] : [];
-  return [...profile, ...(dist ? ['--enable-source-maps'] : ['--import', 'tsx']), path.join(REPO, file)];
+  // the node flags production gives the process (scripts/lib/build.mjs: the API's V8 heap flags)
+  const flags = OUTPUTS.find((o) => o.name === app)?.nodeFlags ?? [];
+  return [...profile, ...flags, ...(dist ? ['--enable-source-maps'] : ['--import', 'tsx']), path.join(REPO, file)];
 }
 
 /** Start `node <args>` with its stdout and stderr in LOG_DIR/<label>.log (or this process's, with `inherit`). */

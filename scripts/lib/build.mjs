@@ -7,10 +7,26 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** What a build makes: entry point → bundle (plus files copied beside it). */
+/**
+ * The API's V8 heap settings (docs/BENCHMARKS.md, P5). Under load V8 grows the young generation to
+ * two 16 MB semi-spaces (32 MB of RSS that stays) and lets the old generation grow to several times
+ * its live set (~35 MB) between full collections. 4 MB semi-spaces cost ~5-10 % more GC time;
+ * a 256 MB old-space ceiling makes V8 grow the heap in smaller steps (the API holds no large data:
+ * pages are capped at 500 rows). docker/app/dockyard.sh passes the same flags.
+ */
+export const API_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256'];
+
+/** What a build makes: entry point → bundle (plus files copied beside it), and the node flags it runs with. */
 export const OUTPUTS = [
   // the admin pages' static scripts, read from `./assets/` beside the module (apps/api/src/admin/assets.ts)
-  { name: 'api', entry: 'apps/api/src/main.ts', dist: 'apps/api/dist', file: 'main.js', copy: [['apps/api/src/admin/assets', 'assets']] },
+  {
+    name: 'api',
+    entry: 'apps/api/src/main.ts',
+    dist: 'apps/api/dist',
+    file: 'main.js',
+    copy: [['apps/api/src/admin/assets', 'assets']],
+    nodeFlags: API_NODE_FLAGS,
+  },
   { name: 'worker', entry: 'apps/worker/src/main.ts', dist: 'apps/worker/dist', file: 'main.js' },
   // migrate.ts reads its .sql files from `./migrations/` beside the module that runs it
   {
@@ -26,7 +42,7 @@ export const OUTPUTS = [
 export function builtCommand(repoDir, name) {
   const out = OUTPUTS.find((o) => o.name === name);
   if (!out) throw new Error(`no build output named ${name}`);
-  return { cmd: process.execPath, args: ['--enable-source-maps', path.join(repoDir, out.dist, out.file)] };
+  return { cmd: process.execPath, args: ['--enable-source-maps', ...(out.nodeFlags ?? []), path.join(repoDir, out.dist, out.file)] };
 }
 
 const INPUT_DIRS = ['apps/api/src', 'apps/worker/src', 'packages/shared/src'];
