@@ -8,8 +8,8 @@ const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 export type WorkspaceReader = (id: string) => Promise<WorkspaceRow | undefined>;
 
 /**
- * Read workspaces the way a busy API asks for them: the reads of one event-loop turn go to
- * Postgres as one statement (`where id = any(...)`), not one round trip each. Nothing is cached:
+ * Read workspaces the way a busy API asks for them: the reads of one pass of the event loop go
+ * to Postgres as one statement (`where id = any(...)`), not one round trip each. Nothing is cached:
  * every read is answered by a statement that started after it was asked, as a read of its own
  * would be. A key that is not a canonical uuid is read alone (a bad one fails only its caller).
  */
@@ -20,7 +20,10 @@ export function makeWorkspaceReader(pool: Queryable, maxBatchSize = 100): Worksp
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id.toLowerCase()));
     },
-    { cache: false, maxBatchSize },
+    // setImmediate, not DataLoader's default (the end of the current tick): each socket's request
+    // arrives in an I/O callback of its own, and the reads of all the callbacks of one pass of the
+    // event loop's poll phase must share the statement
+    { cache: false, maxBatchSize, batchScheduleFn: (run) => setImmediate(run) },
   );
   return (id) => (CANONICAL_UUID.test(id) ? batch.load(id) : getWorkspace(pool, id));
 }
