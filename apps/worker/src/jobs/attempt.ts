@@ -1,4 +1,4 @@
-import { FencedError, insertNote, setStep, withTransaction, writeTransition, type Action, type WorkspaceRow } from '@dockyard/shared';
+import { FencedError, insertNote, setStep, withTransaction, writeTransition, type Action, type Transition, type WorkspaceRow } from '@dockyard/shared';
 import type { Checkpoint, JobContext, StepName, WorkerDeps } from './context.ts';
 import { jobDefinitions, type FinalTransition, type JobDefinition } from './definitions.ts';
 import type { JobRun } from './claim.ts';
@@ -30,12 +30,19 @@ export function makeJobContext(deps: WorkerDeps, run: JobRun, workspace: Workspa
   };
 }
 
+/** The status a job enters when it starts (unless the workspace is in it already), naming its first step. */
+export function enteringTransition(row: WorkspaceRow, action: Action): Transition | undefined {
+  const definition = jobDefinitions[action.kind] as JobDefinition<typeof action.kind>;
+  if (!definition.enters || row.status === definition.enters) return undefined;
+  return { to: definition.enters, cause: action.cause, step: definition.steps[0]?.name ?? null, extra: { provisionStarted: true } };
+}
+
 /**
  * Run the job's steps (skipping those a previous attempt finished, unless they re-run),
  * then complete: the job's Docker work is over (its volume helper removed) before it
  * writes its final transition. Any error becomes the attempt's failure outcome.
  */
-export async function runAttempt(ctx: JobContext, run: JobRun): Promise<AttemptOutcome> {
+export async function runAttempt(ctx: JobContext, run: JobRun, entered = false): Promise<AttemptOutcome> {
   const definition = jobDefinitions[ctx.action.kind] as JobDefinition<typeof ctx.action.kind>;
   const checkpoint: Checkpoint = ctx.job.data.checkpoint ?? { done: [], state: {} };
   const of = definition.steps.length;
@@ -45,9 +52,10 @@ export async function runAttempt(ctx: JobContext, run: JobRun): Promise<AttemptO
   let saving: Promise<unknown> = Promise.resolve();
   let stepWritten: StepName | null = null;
   try {
-    if (definition.enters && ctx.workspace.status !== definition.enters) {
-      stepWritten = definition.steps[0]?.name ?? null;
-      await ctx.transition({ to: definition.enters, cause: ctx.action.cause, step: stepWritten, extra: { provisionStarted: true } });
+    const entering = enteringTransition(ctx.workspace, ctx.action);
+    if (entering) {
+      stepWritten = (entering.step ?? null) as StepName | null;
+      if (!entered) await ctx.transition(entering); // unless the claim's transaction wrote it
     }
     for (const [i, s] of definition.steps.entries()) {
       const at: StepProgress = { step: s.name, index: i + 1, of };

@@ -1,7 +1,7 @@
 import { renewLease } from '@dockyard/shared';
 import type { JobResult, LifecycleJobRun, WorkerDeps } from './context.ts';
 import { beginRun, claimWorkspace, holdingLease, waitWhileBusy } from './claim.ts';
-import { makeJobContext, runAttempt } from './attempt.ts';
+import { enteringTransition, makeJobContext, runAttempt } from './attempt.ts';
 import { checkAfterRelease, releaseWorkspace } from './release.ts';
 import { recordOutcome, settle } from './outcome.ts';
 
@@ -13,7 +13,7 @@ import { recordOutcome, settle } from './outcome.ts';
 export function makeProcessor(deps: WorkerDeps) {
   return async function processLifecycleJob(job: LifecycleJobRun, token?: string): Promise<JobResult> {
     const run = beginRun(deps, job);
-    const claim = await claimWorkspace(deps, run);
+    const claim = await claimWorkspace(deps, run, enteringTransition);
     if (claim.kind === 'busy') return waitWhileBusy(run, claim.runningJobId, token);
     if (claim.kind === 'superseded') {
       const outcome = { kind: 'superseded', reason: claim.reason, fenced: false } as const;
@@ -23,7 +23,7 @@ export function makeProcessor(deps: WorkerDeps) {
     if (claim.tookOverFrom) run.log.warn({ from: claim.tookOverFrom }, 'took over a workspace whose job lease expired');
 
     const ctx = makeJobContext(deps, run, claim.row, claim.action);
-    const outcome = await holdingLease(deps, run, () => renewLease(deps.pool, run.fence, deps.config.timing.LEASE_MS), () => runAttempt(ctx, run));
+    const outcome = await holdingLease(deps, run, () => renewLease(deps.pool, run.fence, deps.config.timing.LEASE_MS), () => runAttempt(ctx, run, claim.entered));
     await releaseWorkspace(deps, run, outcome);
     await checkAfterRelease(deps, run, outcome);
     recordOutcome(deps, run, outcome);
