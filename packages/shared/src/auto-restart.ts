@@ -1,6 +1,6 @@
 import type { TimingEnv } from './config.ts';
 import { withTransaction } from './db/pool.ts';
-import { lockWorkspace, type WorkspaceRow } from './db/workspaces.ts';
+import { getWorkspace, lockWorkspace, type WorkspaceRow } from './db/workspaces.ts';
 import { markCrashLoopFailed, markOffline } from './db/workspace-status.ts';
 import { insertEvent } from './db/events.ts';
 import { AUTO_PRIORITY, enqueueOrDefer, queueAction, type ActionDeps, type PendingEnqueue } from './request-action.ts';
@@ -32,6 +32,18 @@ function ignoreReason(row: WorkspaceRow): string | undefined {
   return undefined;
 }
 
+/** The answer to a death report that writes nothing, if it is one. */
+function answerWithoutWrite(row: WorkspaceRow, report: { at?: Date; host?: string }): AutoRestartResult | undefined {
+  if (report.host && row.host !== report.host) return { kind: 'ignored', reason: `the workspace is placed on ${row.host ?? 'no host'}, not ${report.host}` };
+  const reason = ignoreReason(row);
+  if (reason) return { kind: 'ignored', reason };
+  if (report.at && row.running_since && report.at.getTime() < row.running_since.getTime()) {
+    return { kind: 'ignored', reason: 'the event predates the current run of the workspace' };
+  }
+  if (row.queued_job_id) return { kind: 'accepted', jobId: row.queued_job_id, coalesced: true, delayMs: 0 };
+  return undefined;
+}
+
 /**
  * A workspace's container died (or lost liveness): mark it offline and queue a
  * restart after its crash-loop backoff, coalesced with anything already waiting.
@@ -44,17 +56,18 @@ export async function requestAutoRestart(
   report: { cause: string; detail?: string; at?: Date; host?: string },
 ): Promise<AutoRestartResult> {
   const t = deps.timing;
+  // Most reports need no write (a job holds the workspace, one waits, it is paused…): a plain read
+  // answers them as the locked one would, since either read sees the row before or after any
+  // concurrent change, and each outcome is covered (a releasing job re-checks its container).
+  const seen = await (deps.readWorkspace ?? ((id: string) => getWorkspace(deps.pool, id)))(workspaceId);
+  const answered = seen ? answerWithoutWrite(seen, report) : { kind: 'not-found' as const };
+  if (answered) return answered;
   let pending: PendingEnqueue | undefined;
   const result = await withTransaction(deps.pool, async (client): Promise<AutoRestartResult> => {
     const row = await lockWorkspace(client, workspaceId);
     if (!row) return { kind: 'not-found' };
-    if (report.host && row.host !== report.host) return { kind: 'ignored', reason: `the workspace is placed on ${row.host ?? 'no host'}, not ${report.host}` };
-    const reason = ignoreReason(row);
-    if (reason) return { kind: 'ignored', reason };
-    if (report.at && row.running_since && report.at.getTime() < row.running_since.getTime()) {
-      return { kind: 'ignored', reason: 'the event predates the current run of the workspace' };
-    }
-    if (row.queued_job_id) return { kind: 'accepted', jobId: row.queued_job_id, coalesced: true, delayMs: 0 };
+    const noWrite = answerWithoutWrite(row, report);
+    if (noWrite) return noWrite;
 
     const now = Date.now();
     const ranLongEnough = row.running_since !== null && now - row.running_since.getTime() >= t.CRASH_RESET_AFTER_MS;
