@@ -27,7 +27,7 @@ const BODY_LIMIT = 1024 * 1024;
 
 /** Build the Fastify app without listening (main.ts listens; tests use inject or listen on port 0). */
 export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
-  // a request's first read of its workspace shares a statement with the others of its event-loop turn
+  // a request's first read of its workspace shares one statement with the others of its pass of the event loop
   const deps: ApiDeps = { ...given, readWorkspace: given.readWorkspace ?? makeWorkspaceReader(given.pool) };
   // the whole request, headers and body, must arrive within REQUEST_TIMEOUT_MS, else it is answered and the connection closed
   const timeout = deps.config.requestTimeoutMs;

@@ -1,6 +1,7 @@
 import type { TimingEnv } from './config.ts';
 import { withTransaction } from './db/pool.ts';
-import { getWorkspace, lockWorkspace, type WorkspaceRow } from './db/workspaces.ts';
+import { lockWorkspace, type WorkspaceRow } from './db/workspaces.ts';
+import { readerOf } from './db/workspace-reads.ts';
 import { markCrashLoopFailed, markOffline } from './db/workspace-status.ts';
 import { insertEvent } from './db/events.ts';
 import { AUTO_PRIORITY, enqueueOrDefer, queueAction, type ActionDeps, type PendingEnqueue } from './request-action.ts';
@@ -59,7 +60,7 @@ export async function requestAutoRestart(
   // Most reports need no write (a job holds the workspace, one waits, it is paused…): a plain read
   // answers them as the locked one would, since either read sees the row before or after any
   // concurrent change, and each outcome is covered (a releasing job re-checks its container).
-  const seen = await (deps.readWorkspace ?? ((id: string) => getWorkspace(deps.pool, id)))(workspaceId);
+  const seen = await readerOf(deps)(workspaceId);
   const answered = seen ? answerWithoutWrite(seen, report) : { kind: 'not-found' as const };
   if (answered) return answered;
   let pending: PendingEnqueue | undefined;

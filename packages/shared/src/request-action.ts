@@ -14,7 +14,7 @@ import { claimIdempotencyKey } from './db/idempotency-keys.ts';
 import type { SecretBox } from './secrets.ts';
 import { sealEnv } from './workspace-env.ts';
 import { recordWithoutTransaction } from './request-fast-path.ts';
-import type { WorkspaceReader } from './db/workspace-reads.ts';
+import { readerOf, type WorkspaceReader } from './db/workspace-reads.ts';
 
 /**
  * Recording an action: every request is written to Postgres first (the source of truth),
@@ -104,7 +104,7 @@ export async function requestAction(
   opts: { priority?: number; delayMs?: number; resetCrashLoop?: boolean } = {},
 ): Promise<RequestResult> {
   if (incoming.kind !== 'remove') {
-    const row = await (deps.readWorkspace ?? ((id: string) => getWorkspace(deps.pool, id)))(workspaceId);
+    const row = await readerOf(deps)(workspaceId);
     if (!row) return { kind: 'not-found' };
     if (row.status === 'removed') return { kind: 'removed', workspace: row };
     const fast = await recordWithoutTransaction(deps.pool, row, incoming, { desiredState: desiredStateOf[incoming.kind], resetCrashLoop: opts.resetCrashLoop ?? false });

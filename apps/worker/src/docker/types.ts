@@ -71,7 +71,6 @@ export interface WorkspaceDocker {
    * (`relabelled`), and so is one created from another spec — env, image, ports… (`replaced`)
    */
   ensureContainer(spec: ContainerSpec): Promise<'created' | 'exists' | 'relabelled' | 'replaced'>;
-  /** published ports, network and alias of the container; undefined when there is none */
   startContainer(workspaceId: string): Promise<void>;
   /** true when it was running */
   stopContainer(workspaceId: string, timeoutS: number): Promise<boolean>;

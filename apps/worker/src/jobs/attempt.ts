@@ -1,6 +1,6 @@
-import { FencedError, insertNote, setStep, withTransaction, writeTransition, type Action, type Transition, type WorkspaceRow } from '@dockyard/shared';
+import { FencedError, insertNote, setStep, withTransaction, writeTransition, type Action, type WorkspaceRow } from '@dockyard/shared';
 import type { Checkpoint, JobContext, StepName, WorkerDeps } from './context.ts';
-import { jobDefinitions, type FinalTransition, type JobDefinition } from './definitions.ts';
+import { enteringTransition, jobDefinitions, type FinalTransition, type JobDefinition } from './definitions.ts';
 import type { JobRun } from './claim.ts';
 import { failAttempt } from './fail-attempt.ts';
 import type { AttemptOutcome } from './outcome.ts';
@@ -28,13 +28,6 @@ export function makeJobContext(deps: WorkerDeps, run: JobRun, workspace: Workspa
       await insertNote(deps.pool, { workspaceId: fence.workspaceId, cause, jobId: fence.jobId, attempt, message });
     },
   };
-}
-
-/** The status a job enters when it starts (unless the workspace is in it already), naming its first step. */
-export function enteringTransition(row: WorkspaceRow, action: Action): Transition | undefined {
-  const definition = jobDefinitions[action.kind] as JobDefinition<typeof action.kind>;
-  if (!definition.enters || row.status === definition.enters) return undefined;
-  return { to: definition.enters, cause: action.cause, step: definition.steps[0]?.name ?? null, extra: { provisionStarted: true } };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError } from 'bullmq';
-import { LifecycleJob, claimRunSlot, lockWorkspace, withTransaction, writeTransition, type Action, type ClaimResult, type Fence, type Logger, type Transition, type WorkspaceRow } from '@dockyard/shared';
+import { LifecycleJob, claimRunSlot, lockWorkspace, withTransaction, writeTransition, type ClaimResult, type Fence, type Logger } from '@dockyard/shared';
 import type { LifecycleJobRun, WorkerDeps } from './context.ts';
+import { enteringTransition } from './definitions.ts';
 
 /** How long a job waits before asking again while another job holds its workspace. */
 const BUSY_RETRY_MS = 500;
@@ -37,17 +38,17 @@ export type Claim = ClaimResult & { entered?: boolean };
 
 /**
  * Take the workspace's run slot, in a row-locked transaction; in the same transaction, the
- * transition the job enters with (`entering`, from the claimed row and action), if any: one
+ * transition the job enters with (from the claimed row and action), if any: one
  * commit instead of two before the job's first step. A refused entering write (a removed
  * workspace) leaves it to the job, which then stops as before.
  */
-export function claimWorkspace(deps: WorkerDeps, run: JobRun, entering: (row: WorkspaceRow, action: Action) => Transition | undefined): Promise<Claim> {
+export function claimWorkspace(deps: WorkerDeps, run: JobRun): Promise<Claim> {
   return withTransaction(deps.pool, async (client): Promise<Claim> => {
     const row = await lockWorkspace(client, run.workspaceId);
     if (!row) return { kind: 'superseded', reason: 'workspace does not exist' };
     const claim = await claimRunSlot(client, row, { jobId: run.fence.jobId, token: run.fence.token, leaseMs: deps.config.timing.LEASE_MS });
     if (claim.kind !== 'claimed') return claim;
-    const t = entering(claim.row, claim.action);
+    const t = enteringTransition(claim.row, claim.action);
     return { ...claim, entered: t !== undefined && (await writeTransition(client, run.fence, { attempt: run.attempt, ...t })) };
   });
 }

@@ -1,4 +1,4 @@
-import type { ActionKind, Transition, WorkspaceStatus } from '@dockyard/shared';
+import type { Action, ActionKind, Transition, WorkspaceRow, WorkspaceStatus } from '@dockyard/shared';
 import type { StateKeys, StateOf, Step, StepState } from './context.ts';
 import { createVolume } from './steps/create-volume.ts';
 import { seed } from './steps/seed.ts';
@@ -72,3 +72,10 @@ export const jobDefinitions: { [K in ActionKind]: JobDefinition<K> } = {
     }),
   },
 };
+
+/** The status a job enters when it starts (unless the workspace is in it already), naming its first step. */
+export function enteringTransition(row: WorkspaceRow, action: Action): Transition | undefined {
+  const definition = jobDefinitions[action.kind] as JobDefinition<typeof action.kind>;
+  if (!definition.enters || row.status === definition.enters) return undefined;
+  return { to: definition.enters, cause: action.cause, step: definition.steps[0]?.name ?? null, extra: { provisionStarted: true } };
+}

@@ -1,7 +1,7 @@
 import { renewLease } from '@dockyard/shared';
 import type { JobResult, LifecycleJobRun, WorkerDeps } from './context.ts';
 import { beginRun, claimWorkspace, holdingLease, waitWhileBusy } from './claim.ts';
-import { enteringTransition, makeJobContext, runAttempt } from './attempt.ts';
+import { makeJobContext, runAttempt } from './attempt.ts';
 import { checkAfterRelease, releaseWorkspace } from './release.ts';
 import { recordOutcome, settle } from './outcome.ts';
 
@@ -13,7 +13,7 @@ import { recordOutcome, settle } from './outcome.ts';
 export function makeProcessor(deps: WorkerDeps) {
   return async function processLifecycleJob(job: LifecycleJobRun, token?: string): Promise<JobResult> {
     const run = beginRun(deps, job);
-    const claim = await claimWorkspace(deps, run, enteringTransition);
+    const claim = await claimWorkspace(deps, run);
     if (claim.kind === 'busy') return waitWhileBusy(run, claim.runningJobId, token);
     if (claim.kind === 'superseded') {
       const outcome = { kind: 'superseded', reason: claim.reason, fenced: false } as const;

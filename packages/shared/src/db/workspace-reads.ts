@@ -7,6 +7,10 @@ const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 
 export type WorkspaceReader = (id: string) => Promise<WorkspaceRow | undefined>;
 
+/** The reader a caller gave (the API's batching one), else one query per read. */
+export const readerOf = (deps: { pool: Queryable; readWorkspace?: WorkspaceReader }): WorkspaceReader =>
+  deps.readWorkspace ?? ((id) => getWorkspace(deps.pool, id));
+
 /**
  * Read workspaces the way a busy API asks for them: the reads of one pass of the event loop go
  * to Postgres as one statement (`where id = any(...)`), not one round trip each. Nothing is cached:
