@@ -9,7 +9,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { deleteKeysUnder } from './redis-keys.ts';
 import type { FastifyInstance } from 'fastify';
-import { makePool, makeQueues, makeRedisClient, makeSecretBox, producerRedisConnection, redisConnection, type LifecycleQueues, type Logger, type Queues } from '@dockyard/shared';
+import { jobIdOf, makePool, makeQueues, makeRedisClient, makeSecretBox, producerRedisConnection, redisConnection, type LifecycleQueues, type Logger, type Queues } from '@dockyard/shared';
 import { buildApp } from '../../apps/api/src/app.ts';
 import { loadConfig as loadApiConfig } from '../../apps/api/src/config.ts';
 import { loadConfig as loadWorkerConfig } from '../../apps/worker/src/config.ts';
@@ -177,9 +177,16 @@ export async function startStack(
     },
     redisGet: (key) => redis.get(key),
     async waitForIdle(wsId) {
-      await waitFor(`workspace ${wsId} to be idle`, async () => {
-        const { rows } = await pool.query('select running_job_id, queued_job_id from workspaces where id = $1', [wsId]);
-        return (rows[0]?.running_job_id === null && rows[0]?.queued_job_id === null) || undefined;
+      await waitFor(`workspace ${wsId} to be idle, its last job finished`, async () => {
+        const { rows } = await pool.query('select running_job_id, queued_job_id, generation, host from workspaces where id = $1', [wsId]);
+        const row = rows[0];
+        if (!row || row.running_job_id !== null || row.queued_job_id !== null) return undefined;
+        // the job that freed the slot still checks its container after the release (and may ask
+        // for a crash restart) until BullMQ has it finished: a test acting on the container before
+        // then races that check
+        const jobId = jobIdOf(wsId, row.generation);
+        for (const q of Object.values(queueSet.of(row.host ?? 'local'))) if (await (await q.getJob(jobId))?.isActive()) return undefined;
+        return true;
       });
     },
     async events(wsId) {
