@@ -97,9 +97,11 @@ describe('fleet host loss', () => {
         const left = await dockerFor(engine('host-2').host).listContainers({ all: true, filters: { label: [`dockyard.installation=${stack.installationId}`] } });
         return left.length === 0 || undefined;
       });
-      for (const id of ids['host-2']!) {
-        expect((await stack.events(id)).some((e) => e.message?.startsWith('removed the copy left on host-2'))).toBe(true);
-      }
+      // each removal is noted in the workspace's event log, written after its container and volume are gone
+      await waitFor('a note of the removed copy in each of its workspaces', async () => {
+        for (const id of ids['host-2']!) if (!(await stack.events(id)).some((e) => e.message?.startsWith('removed the copy left on host-2'))) return undefined;
+        return true;
+      });
     } finally {
       await killProcess(host2);
       if (revived) await killProcess(revived);
