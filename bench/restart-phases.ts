@@ -1,7 +1,8 @@
 // P1 (one restart → online) and P2 (a burst of restarts, with P5's worker RSS), each next to the
 // same Docker work done straight through dockerode, in the same run.
 import type Docker from 'dockerode';
-import { burstPlain, stopStart } from './docker-direct.ts';
+import { burstPlain, describeBurst, stopStart } from './docker-direct.ts';
+import { jobTimeline } from './job-timeline.ts';
 import { sampleRss } from './procs.ts';
 import { sampleActivity } from './pg-activity.ts';
 import { API_APP, WORKER_APP, waitIdle, type Bench } from './stack.ts';
@@ -58,18 +59,19 @@ export async function benchBurst(bench: Bench, ids: string[], plains: Docker.Con
   await waitIdle(bench, ids, `the burst of ${ids.length} restarts`, 240_000);
   const workerPeak = rss.stop();
   note(`p2 Postgres sessions during the burst: ${await activity.stop()}`);
-  const { rows } = await bench.pool.query<{ at: Date }>(
-    `select min(at) as at from workspace_events
+  const { rows } = await bench.pool.query<{ at: Date; job_id: string }>(
+    `select distinct on (workspace_id) at, job_id from workspace_events
       where workspace_id = any($1::uuid[]) and to_status = 'online' and attempt is not null and at > $2::timestamptz
-      group by workspace_id`,
+      order by workspace_id, at`,
     [ids, new Date(start)],
   );
   if (rows.length !== ids.length) throw new Error(`only ${rows.length} of ${ids.length} workspaces came back online after the burst`);
   const end = Math.max(...rows.map((r) => r.at.getTime()));
   const ours = ids.length / ((end - start) / 1000);
   const directAfter = await burstPlain(plains.slice(0, ids.length), BURST_WIDTH);
-  const direct = (directBefore + directAfter) / 2;
-  note(`p2 direct: ${directBefore.toFixed(2)} restarts/s right before ours, ${directAfter.toFixed(2)} right after (the baseline is their mean)`);
+  const direct = (directBefore.rate + directAfter.rate) / 2;
+  note(`p2 direct: ${describeBurst(directBefore)} right before ours, ${describeBurst(directAfter)} right after (the baseline is their mean)`);
+  note(`p2 jobs: ${await jobTimeline(bench, rows.map((r) => r.job_id), BURST_WIDTH, start, end)}`);
   note(`p2 burst: ${((end - start) / 1000).toFixed(1)} s for ${ids.length} restarts; per step (mean, ${BURST_WIDTH} at once): ${stepMeans(before, await snapshot(bench))}`);
   record('p2.burst', `burst of ${ids.length} restarts, ${BURST_WIDTH} at once (vs dockerode, ${BURST_WIDTH} at once)`, ours, direct, 'restarts/s', { kind: 'ratio-at-least', value: 0.9 });
   record('p5.worker-rss', 'worker RSS peak during the burst', workerPeak, null, 'MB', { kind: 'at-most', value: 120 });
