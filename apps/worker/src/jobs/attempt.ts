@@ -1,4 +1,4 @@
-import { FencedError, insertNote, setStep, withTransaction, writeTransition, type Action, type WorkspaceRow } from '@dockyard/shared';
+import { FencedError, insertNote, setStep, writeTransition, type Action, type WorkspaceRow } from '@dockyard/shared';
 import type { Checkpoint, JobContext, StepName, WorkerDeps } from './context.ts';
 import { enteringTransition, jobDefinitions, type FinalTransition, type JobDefinition } from './definitions.ts';
 import type { JobRun } from './claim.ts';
@@ -18,7 +18,7 @@ export function makeJobContext(deps: WorkerDeps, run: JobRun, workspace: Workspa
     workspace,
     action,
     async transition(t) {
-      const ok = await withTransaction(deps.pool, (c) => writeTransition(c, fence, { attempt, ...t }));
+      const ok = await writeTransition(deps.pool, fence, { attempt, ...t });
       if (!ok) throw new FencedError(`write of status ${t.to} refused: job ${fence.jobId} no longer holds the workspace`);
     },
     async setStep(step) {
@@ -41,7 +41,7 @@ export async function runAttempt(ctx: JobContext, run: JobRun, entered = false):
   const of = definition.steps.length;
   let progress: StepProgress | null = null;
   let began: number | null = null;
-  // the previous step's checkpoint and log line, awaited together with the next step's own writes
+  // the last checkpoint written, awaited together with the next step's own writes
   let saving: Promise<unknown> = Promise.resolve();
   let stepWritten: StepName | null = null;
   try {
@@ -69,8 +69,12 @@ export async function runAttempt(ctx: JobContext, run: JobRun, entered = false):
       ctx.log.debug({ ms: ended - began }, 'step done');
       checkpoint.state = { ...checkpoint.state, ...(out ?? {}) };
       if (!checkpoint.done.includes(s.name)) checkpoint.done.push(s.name);
-      saving = Promise.all([ctx.job.updateData({ ...ctx.job.data, checkpoint: { done: [...checkpoint.done], state: checkpoint.state } }), logLine(ctx, stepDoneLine(at, run.attempt, began, ended, out))]);
-      saving.catch(() => undefined); // handled where it is awaited
+      void logLine(ctx, stepDoneLine(at, run.attempt, began, ended, out)); // never rejects; ahead of the next write, on the same connection
+      // a step that re-runs anyway is never resumed from: its checkpoint would never be read
+      if (!s.rerun) {
+        saving = ctx.job.updateData({ ...ctx.job.data, checkpoint: { done: [...checkpoint.done], state: checkpoint.state } });
+        saving.catch(() => undefined); // handled where it is awaited
+      }
     }
     progress = null;
     began = null;

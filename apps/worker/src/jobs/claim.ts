@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError } from 'bullmq';
-import { LifecycleJob, claimRunSlot, lockWorkspace, withTransaction, writeTransition, type ClaimResult, type Fence, type Logger } from '@dockyard/shared';
+import { LifecycleJob, claimFreeRunSlot, claimRunSlot, lockWorkspace, withTransaction, writeTransition, type ClaimResult, type Fence, type Logger } from '@dockyard/shared';
 import type { LifecycleJobRun, WorkerDeps } from './context.ts';
 import { enteringTransition } from './definitions.ts';
 
@@ -33,20 +33,25 @@ export function beginRun(deps: WorkerDeps, job: LifecycleJobRun): JobRun {
   };
 }
 
-/** A claim, and whether its transaction also wrote the job's entering transition. */
+/** A claim, and whether it also wrote the job's entering transition. */
 export type Claim = ClaimResult & { entered?: boolean };
 
 /**
- * Take the workspace's run slot, in a row-locked transaction; in the same transaction, the
- * transition the job enters with (from the claimed row and action), if any: one
- * commit instead of two before the job's first step. A refused entering write (a removed
- * workspace) leaves it to the job, which then stops as before.
+ * Take the workspace's run slot. The common case (this job waits in the queued slot and
+ * nothing runs) is one statement, and the job then writes its entering transition (one more).
+ * Every other case takes the row lock: a retry re-claiming its slot, a takeover of an expired
+ * lease, a busy or superseded job; there, the same transaction writes the entering transition
+ * too. A refused entering write (a removed workspace) leaves it to the job, which then stops
+ * as before.
  */
-export function claimWorkspace(deps: WorkerDeps, run: JobRun): Promise<Claim> {
+export async function claimWorkspace(deps: WorkerDeps, run: JobRun): Promise<Claim> {
+  const lease = { jobId: run.fence.jobId, token: run.fence.token, leaseMs: deps.config.timing.LEASE_MS };
+  const free = await claimFreeRunSlot(deps.pool, { workspaceId: run.workspaceId, ...lease });
+  if (free) return free;
   return withTransaction(deps.pool, async (client): Promise<Claim> => {
     const row = await lockWorkspace(client, run.workspaceId);
     if (!row) return { kind: 'superseded', reason: 'workspace does not exist' };
-    const claim = await claimRunSlot(client, row, { jobId: run.fence.jobId, token: run.fence.token, leaseMs: deps.config.timing.LEASE_MS });
+    const claim = await claimRunSlot(client, row, lease);
     if (claim.kind !== 'claimed') return claim;
     const t = enteringTransition(claim.row, claim.action);
     return { ...claim, entered: t !== undefined && (await writeTransition(client, run.fence, { attempt: run.attempt, ...t })) };

@@ -2,7 +2,6 @@ import type { Queryable } from './pool.ts';
 import type { Action } from '../actions.ts';
 import type { Endpoint } from '../endpoint.ts';
 import type { WorkspaceRow, WorkspaceStatus } from './workspaces.ts';
-import { insertEvent } from './events.ts';
 
 /**
  * The run slot of a workspace: which job runs (running_job_id + running_token,
@@ -59,6 +58,24 @@ export async function claimRunSlot(
   return { kind: 'superseded', reason: `job ${p.jobId} no longer holds workspace ${row.id} (generation ${row.generation})` };
 }
 
+/**
+ * The common claim in one statement, without a transaction or a row read first: jobId waits in
+ * the queued slot and nothing runs. Undefined in every other case (a retry re-claiming, a
+ * takeover, a busy or superseded job, a missing workspace): those go through claimRunSlot.
+ */
+export async function claimFreeRunSlot(q: Queryable, p: { workspaceId: string; jobId: string; token: string; leaseMs: number }): Promise<ClaimResult | undefined> {
+  const { rows } = await q.query<WorkspaceRow>(
+    `update workspaces set running_job_id = queued_job_id, running_action = queued_action,
+            running_token = $3::uuid, lease_until = now() + make_interval(secs => $4::float8 / 1000),
+            queued_job_id = null, queued_action = null, updated_at = now()
+      where id = $1::uuid and queued_job_id = $2 and running_job_id is null
+      returning *`,
+    [p.workspaceId, p.jobId, p.token, p.leaseMs],
+  );
+  const claimed = rows[0];
+  return claimed && { kind: 'claimed', action: claimed.running_action!, row: claimed };
+}
+
 /** Extend the lease; false when the slot was taken over (the job must stop). */
 export async function renewLease(q: Queryable, f: Fence, leaseMs: number): Promise<boolean> {
   const { rowCount } = await q.query(
@@ -104,22 +121,29 @@ export interface Transition {
 }
 
 /**
- * Fenced status write plus its event row, in the caller's transaction.
- * Returns false (and writes nothing) when the fence no longer holds.
+ * Fenced status write plus its event row, in one statement (so atomic without a transaction of
+ * its own; inside the caller's, if it has one). Returns false (and writes nothing) when the
+ * fence no longer holds.
  */
 export async function writeTransition(q: Queryable, f: Fence, t: Transition): Promise<boolean> {
   const { rows } = await q.query<{ from_status: WorkspaceStatus }>(
-    `update workspaces w set status = $3::workspace_status,
-            step = case when $4::boolean then $5 else w.step end,
-            last_error = case when $3::workspace_status = 'failed' then $6 when $3::workspace_status = 'online' then null else w.last_error end,
-            provision_started_at = case when $7::boolean then now() else w.provision_started_at end,
-            running_since = case when $3::workspace_status = 'online' then now() else w.running_since end,
-            next_restart_at = case when $3::workspace_status = 'online' then null else w.next_restart_at end,
-            endpoint = case when $3::workspace_status = 'online' then coalesce($9::jsonb, w.endpoint) end,
-            updated_at = now()
-       from (select status as from_status from workspaces where id = $1::uuid) old
-      where w.id = $1::uuid and w.running_token = $2::uuid and (w.status <> 'removed' or $8::boolean)
-      returning old.from_status`,
+    `with moved as (
+       update workspaces w set status = $3::workspace_status,
+              step = case when $4::boolean then $5 else w.step end,
+              last_error = case when $3::workspace_status = 'failed' then $6 when $3::workspace_status = 'online' then null else w.last_error end,
+              provision_started_at = case when $7::boolean then now() else w.provision_started_at end,
+              running_since = case when $3::workspace_status = 'online' then now() else w.running_since end,
+              next_restart_at = case when $3::workspace_status = 'online' then null else w.next_restart_at end,
+              endpoint = case when $3::workspace_status = 'online' then coalesce($9::jsonb, w.endpoint) end,
+              updated_at = now()
+         from (select status as from_status from workspaces where id = $1::uuid) old
+        where w.id = $1::uuid and w.running_token = $2::uuid and (w.status <> 'removed' or $8::boolean)
+        returning old.from_status
+     ), logged as (
+       insert into workspace_events (workspace_id, from_status, to_status, cause, job_id, attempt, message)
+       select $1::uuid, from_status, $3::workspace_status, $10, $11, $12::int, $13 from moved
+     )
+     select from_status from moved`,
     [
       f.workspaceId,
       f.token,
@@ -130,19 +154,13 @@ export async function writeTransition(q: Queryable, f: Fence, t: Transition): Pr
       t.extra?.provisionStarted ?? false,
       t.allowRemoved ?? false,
       t.endpoint ? JSON.stringify(t.endpoint) : null,
+      t.cause,
+      f.jobId,
+      t.attempt ?? null,
+      t.message ?? null,
     ],
   );
-  if (rows.length === 0) return false;
-  await insertEvent(q, {
-    workspaceId: f.workspaceId,
-    from: rows[0]!.from_status,
-    to: t.to,
-    cause: t.cause,
-    jobId: f.jobId,
-    attempt: t.attempt ?? null,
-    message: t.message ?? null,
-  });
-  return true;
+  return rows.length > 0;
 }
 
 /** Fenced update of the current step name; refused once the workspace is removed (except for the remove job). */
