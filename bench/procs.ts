@@ -57,7 +57,7 @@ export function appArgs(app: 'api' | 'worker' | 'migrate', profileName?: string)
     migrate: dist ? 'packages/shared/dist/migrate.js' : 'packages/shared/src/db/migrate-cli.ts',
   }[app];
   const profile = PROFILING && profileName ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}.cpuprofile`] : [];
-  // the node flags production gives the process (scripts/lib/build.mjs: the API's V8 heap flags)
+  // the node flags production gives the process (scripts/lib/build.mjs: the V8 heap flags)
   const flags = OUTPUTS.find((o) => o.name === app)?.nodeFlags ?? [];
   return [...profile, ...flags, ...(dist ? ['--enable-source-maps'] : ['--import', 'tsx']), path.join(REPO, file)];
 }

@@ -222,7 +222,7 @@ describe('docker-compose.yml', () => {
     expect(imageSetting(stages, 'ENTRYPOINT')).toBe('["dockyard"]');
     // the entry point runs each process's build output (scripts/lib/build.mjs) with plain node
     const entry = readFileSync(join(REPO, 'docker', 'app', 'dockyard.sh'), 'utf8');
-    // … with the node flags `npm start` gives it (the API's V8 heap flags)
+    // … with the node flags `npm start` gives it (the V8 heap flags)
     for (const out of OUTPUTS) {
       const flags = out.nodeFlags ? `; flags="${out.nodeFlags.join(' ')}"` : '';
       expect(entry).toMatch(new RegExp(`${out.name}\\) app=/app/${out.dist}/${out.file}${flags.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ;;`));

@@ -8,7 +8,7 @@ import { REPO } from './helpers/stack.ts';
 import { databaseUrl, RUN_LABEL, testEnv } from './helpers/env.ts';
 import { waitFor } from './helpers/wait.ts';
 import { dockerFor, removeLabelled } from './helpers/docker.ts';
-import { API_NODE_FLAGS } from '../scripts/lib/build.mjs';
+import { NODE_HEAP_FLAGS } from '../scripts/lib/build.mjs';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -89,8 +89,8 @@ describe('npm start', () => {
     for (const app of ['api', 'worker']) {
       const found = commands.find((c) => c.at(-1)?.endsWith(`apps/${app}/dist/main.js`));
       expect(found?.[0], `the ${app}: ${JSON.stringify(commands)}`).toBe(process.execPath);
-      // the API with its V8 heap flags (README, "The API's memory")
-      if (app === 'api') expect(found).toEqual(expect.arrayContaining(API_NODE_FLAGS));
+      // with their V8 heap flags (README, "Memory")
+      expect(found).toEqual(expect.arrayContaining(NODE_HEAP_FLAGS));
     }
     expect(commands.filter((c) => c.some((arg) => arg.includes('tsx')))).toEqual([]);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);

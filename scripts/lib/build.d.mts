@@ -1,5 +1,5 @@
 // Types for the tests that read the production build's outputs (the script itself is plain ESM).
-export const API_NODE_FLAGS: string[];
+export const NODE_HEAP_FLAGS: string[];
 export const OUTPUTS: Array<{ name: string; entry: string; dist: string; file: string; copy?: Array<[string, string]>; nodeFlags?: string[] }>;
 export function builtCommand(repoDir: string, name: string): { cmd: string; args: string[] };
 export function inputsHash(repoDir: string): string;

@@ -8,13 +8,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The API's V8 heap settings (docs/BENCHMARKS.md, P5). Under load V8 grows the young generation to
- * two 16 MB semi-spaces (32 MB of RSS that stays) and lets the old generation grow to several times
- * its live set (~35 MB) between full collections. 4 MB semi-spaces cost ~5-10 % more GC time;
- * a 256 MB old-space ceiling makes V8 grow the heap in smaller steps (the API holds no large data:
- * pages are capped at 500 rows). docker/app/dockyard.sh passes the same flags.
+ * The API's and the worker's V8 heap settings (docs/BENCHMARKS.md, P5). Under load V8 grows the
+ * young generation to two 16 MB semi-spaces (32 MB of RSS that stays) and lets the old generation
+ * grow to several times its live set (~35 MB) between full collections. 4 MB semi-spaces cost
+ * ~5-10 % more GC time; a 256 MB old-space ceiling makes V8 grow the heap in smaller steps (neither
+ * process holds large data: pages are capped at 500 rows, a job's data at its checkpoint).
+ * docker/app/dockyard.sh passes the same flags.
  */
-export const API_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256'];
+export const NODE_HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256'];
 
 /** What a build makes: entry point → bundle (plus files copied beside it), and the node flags it runs with. */
 export const OUTPUTS = [
@@ -25,9 +26,9 @@ export const OUTPUTS = [
     dist: 'apps/api/dist',
     file: 'main.js',
     copy: [['apps/api/src/admin/assets', 'assets']],
-    nodeFlags: API_NODE_FLAGS,
+    nodeFlags: NODE_HEAP_FLAGS,
   },
-  { name: 'worker', entry: 'apps/worker/src/main.ts', dist: 'apps/worker/dist', file: 'main.js' },
+  { name: 'worker', entry: 'apps/worker/src/main.ts', dist: 'apps/worker/dist', file: 'main.js', nodeFlags: NODE_HEAP_FLAGS },
   // migrate.ts reads its .sql files from `./migrations/` beside the module that runs it
   {
     name: 'migrate',
