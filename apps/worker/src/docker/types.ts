@@ -62,8 +62,8 @@ export interface WorkspaceDocker {
   exportVolume(workspaceId: string, image: string): Promise<Buffer | undefined>;
   /** write a tar made by exportVolume into the config volume */
   importVolume(workspaceId: string, image: string, archive: Buffer): Promise<void>;
-  /** remove the workspace's volume helper container, if any (end of every job) */
-  releaseVolumeHelper(workspaceId: string): Promise<void>;
+  /** remove the workspace's volume helper container, if any (end of every job); `onlyIfUsed`: only one this process used */
+  releaseVolumeHelper(workspaceId: string, opts?: { onlyIfUsed?: boolean }): Promise<void>;
   /** with `runtime`: also where the container is reached (its published ports, network and alias) */
   inspectContainer(workspaceId: string, runtime?: RuntimeSpec): Promise<ContainerState | undefined>;
   /**

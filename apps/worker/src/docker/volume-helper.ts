@@ -20,12 +20,16 @@ const mountsConfigVolume = (info: Docker.ContainerInspectInfo, workspaceId: stri
  * per workspace, reused by every volume step of a job and removed when the job ends (`release`).
  */
 export function makeVolumeHelper(docker: Docker, labels: DockerLabels, local?: ReturnType<typeof makeLocalVolumeReader>) {
+  /** workspaces whose helper this process found or made and has not removed since */
+  const inUse = new Set<string>();
+
   async function helper(workspaceId: string, image: string): Promise<Docker.Container> {
     const own = await inspectOrUndefined(docker, containerNameOf(workspaceId));
     if (own && mountsConfigVolume(own, workspaceId)) {
       labels.assertManaged('container', containerNameOf(workspaceId), own.Config.Labels);
       return docker.getContainer(containerNameOf(workspaceId));
     }
+    inUse.add(workspaceId);
     const name = helperNameOf(workspaceId);
     const existing = await inspectOrUndefined(docker, name);
     if (existing) {
@@ -53,13 +57,20 @@ export function makeVolumeHelper(docker: Docker, labels: DockerLabels, local?: R
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
     }
+    inUse.delete(workspaceId);
   }
 
   return {
     /** remove the helper (a volume still mounted by it cannot be removed); no Docker error classification */
     remove,
 
-    release: (workspaceId: string) => dockerCall(`remove volume helper of ${workspaceId}`, () => remove(workspaceId)),
+    /**
+     * End of a job: remove the helper. `onlyIfUsed`: skip the engine when this process used none
+     * for the workspace (a job that is the workspace's first since a clean release, and read its
+     * volume from the engine's folder or through its own container, has none to remove).
+     */
+    release: (workspaceId: string, opts: { onlyIfUsed?: boolean } = {}) =>
+      opts.onlyIfUsed && !inUse.has(workspaceId) ? Promise.resolve() : dockerCall(`remove volume helper of ${workspaceId}`, () => remove(workspaceId)),
 
     /** the regular files in the volume, as paths relative to its root (from its folder when this process sees it) */
     listFiles(workspaceId: string, image: string): Promise<Set<string>> {

@@ -1,4 +1,4 @@
-import { FencedError, insertNote, setStep, writeTransition, type Action, type WorkspaceRow } from '@dockyard/shared';
+import { FencedError, insertNote, setStep, writeFinalTransition, writeTransition, type Action, type WorkspaceRow } from '@dockyard/shared';
 import type { Checkpoint, JobContext, StepName, WorkerDeps } from './context.ts';
 import { enteringTransition, jobDefinitions, type FinalTransition, type JobDefinition } from './definitions.ts';
 import type { JobRun } from './claim.ts';
@@ -9,6 +9,7 @@ import { finishedLine, logLine, reportStep, stepDoneLine, stepSkippedLine, type 
 /** The context every step of this execution sees; every write it offers is fenced. */
 export function makeJobContext(deps: WorkerDeps, run: JobRun, workspace: WorkspaceRow, action: Action): JobContext {
   const { fence, attempt } = run;
+  const refused = (to: string) => new FencedError(`write of status ${to} refused: job ${fence.jobId} no longer holds the workspace`);
   return {
     ...deps,
     log: run.log,
@@ -18,8 +19,12 @@ export function makeJobContext(deps: WorkerDeps, run: JobRun, workspace: Workspa
     workspace,
     action,
     async transition(t) {
-      const ok = await writeTransition(deps.pool, fence, { attempt, ...t });
-      if (!ok) throw new FencedError(`write of status ${t.to} refused: job ${fence.jobId} no longer holds the workspace`);
+      if (!(await writeTransition(deps.pool, fence, { attempt, ...t }))) throw refused(t.to);
+    },
+    async finish(t) {
+      const next = await writeFinalTransition(deps.pool, fence, { attempt, ...t });
+      if (!next) throw refused(t.to);
+      return next;
     },
     async setStep(step) {
       if (!(await setStep(deps.pool, fence, step))) throw new FencedError(`job ${fence.jobId} no longer holds the workspace`);
@@ -33,9 +38,10 @@ export function makeJobContext(deps: WorkerDeps, run: JobRun, workspace: Workspa
 /**
  * Run the job's steps (skipping those a previous attempt finished, unless they re-run),
  * then complete: the job's Docker work is over (its volume helper removed) before it
- * writes its final transition. Any error becomes the attempt's failure outcome.
+ * writes its final transition, which frees its run slot too. Any error becomes the
+ * attempt's failure outcome.
  */
-export async function runAttempt(ctx: JobContext, run: JobRun, entered = false): Promise<AttemptOutcome> {
+export async function runAttempt(ctx: JobContext, run: JobRun, claim: { entered?: boolean; fresh?: boolean } = {}): Promise<AttemptOutcome> {
   const definition = jobDefinitions[ctx.action.kind] as JobDefinition<typeof ctx.action.kind>;
   const checkpoint: Checkpoint = ctx.job.data.checkpoint ?? { done: [], state: {} };
   const of = definition.steps.length;
@@ -44,11 +50,16 @@ export async function runAttempt(ctx: JobContext, run: JobRun, entered = false):
   // the last checkpoint written, awaited together with the next step's own writes
   let saving: Promise<unknown> = Promise.resolve();
   let stepWritten: StepName | null = null;
+  // the entering transition (unless the claim's transaction wrote it), awaited with the first step's progress
+  let entry: Promise<void> | undefined;
   try {
     const entering = enteringTransition(ctx.workspace, ctx.action);
     if (entering) {
       stepWritten = (entering.step ?? null) as StepName | null;
-      if (!entered) await ctx.transition(entering); // unless the claim's transaction wrote it
+      if (!claim.entered) {
+        entry = ctx.transition(entering);
+        entry.catch(() => undefined); // handled where it is awaited
+      }
     }
     for (const [i, s] of definition.steps.entries()) {
       const at: StepProgress = { step: s.name, index: i + 1, of };
@@ -58,10 +69,12 @@ export async function runAttempt(ctx: JobContext, run: JobRun, entered = false):
       }
       progress = at;
       ctx.log = run.log.child({ step: s.name });
-      // one wait for the previous step's checkpoint, this step's Postgres write (unless the
-      // transition into the job wrote it) and its progress: the step starts once all are stored
-      await Promise.all([saving, stepWritten === s.name ? undefined : ctx.setStep(s.name), reportStep(ctx, at)]);
+      // one wait for the previous step's checkpoint, this step's Postgres write (the entering
+      // transition, for the first) and its progress: the step starts once all are stored
+      if (entry && stepWritten !== s.name) await entry; // a later step's own write lands after the entering one
+      await Promise.all([saving, entry, stepWritten === s.name ? undefined : ctx.setStep(s.name), reportStep(ctx, at)]);
       stepWritten = null;
+      entry = undefined;
       began = Date.now();
       const out = await s.run(ctx, checkpoint.state);
       const ended = Date.now();
@@ -79,13 +92,13 @@ export async function runAttempt(ctx: JobContext, run: JobRun, entered = false):
     progress = null;
     began = null;
     ctx.log = run.log;
-    await Promise.all([saving, ctx.docker.releaseVolumeHelper(ctx.workspace.id)]);
+    await Promise.all([saving, entry, ctx.docker.releaseVolumeHelper(ctx.workspace.id, { onlyIfUsed: claim.fresh })]);
     const final: FinalTransition = definition.finish(checkpoint.state);
-    await ctx.transition({ ...final, cause: ctx.action.cause, step: null });
+    const next = await ctx.finish({ ...final, cause: ctx.action.cause, step: null });
     void logLine(ctx, finishedLine(run.attempt, final.to, final.message)); // never rejects; sent before the job is moved to completed
-    return { kind: 'completed', status: final.to };
+    return { kind: 'completed', status: final.to, next };
   } catch (err) {
-    await saving.catch(() => undefined); // the last checkpoint lands before the failure's own writes
+    await Promise.all([saving.catch(() => undefined), entry?.catch(() => undefined)]); // the last checkpoint lands before the failure's own writes
     return failAttempt(ctx, run, err, { step: progress?.step ?? null, progress, began, checkpoint, lastStep: checkpoint.done.at(-1) ?? null });
   }
 }

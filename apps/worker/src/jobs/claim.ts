@@ -33,8 +33,12 @@ export function beginRun(deps: WorkerDeps, job: LifecycleJobRun): JobRun {
   };
 }
 
-/** A claim, and whether it also wrote the job's entering transition. */
-export type Claim = ClaimResult & { entered?: boolean };
+/**
+ * A claim, whether it also wrote the job's entering transition, and whether it was the job's
+ * first from a free slot (`fresh`: no earlier execution of any job can have left a volume
+ * helper behind, so the job removes one only if it used one).
+ */
+export type Claim = ClaimResult & { entered?: boolean; fresh?: boolean };
 
 /**
  * Take the workspace's run slot. The common case (this job waits in the queued slot and
@@ -47,7 +51,7 @@ export type Claim = ClaimResult & { entered?: boolean };
 export async function claimWorkspace(deps: WorkerDeps, run: JobRun): Promise<Claim> {
   const lease = { jobId: run.fence.jobId, token: run.fence.token, leaseMs: deps.config.timing.LEASE_MS };
   const free = await claimFreeRunSlot(deps.pool, { workspaceId: run.workspaceId, ...lease });
-  if (free) return free;
+  if (free) return { ...free, fresh: true };
   return withTransaction(deps.pool, async (client): Promise<Claim> => {
     const row = await lockWorkspace(client, run.workspaceId);
     if (!row) return { kind: 'superseded', reason: 'workspace does not exist' };

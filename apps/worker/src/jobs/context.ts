@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Job } from 'bullmq';
-import type { Action, ActionKind, AttemptRecord, Endpoint, Fence, LifecycleJob, Logger, Queues, SecretBox, Transition, WorkspaceRow } from '@dockyard/shared';
+import type { Action, ActionKind, AttemptRecord, Endpoint, Fence, LifecycleJob, Logger, Queues, Released, SecretBox, Transition, WorkspaceRow } from '@dockyard/shared';
 import type { WorkerConfig } from '../config.ts';
 import type { WorkspaceDocker } from '../docker/workspace-docker.ts';
 import type { WorkerMetrics } from '../metrics.ts';
@@ -92,6 +92,8 @@ export interface JobContext extends WorkerDeps {
   action: Action;
   /** fenced status write + event row; throws FencedError when superseded */
   transition(t: Transition): Promise<void>;
+  /** the job's final transition, freeing its run slot in the same write: what waits behind it; throws FencedError when superseded */
+  finish(t: Transition): Promise<Released>;
   /** fenced `step` update; throws FencedError when superseded */
   setStep(step: StepName | null): Promise<void>;
   /** an informational event row (from = to = current status) */

@@ -1,12 +1,12 @@
 import { UnrecoverableError } from 'bullmq';
-import type { AttemptRecord, WorkspaceStatus } from '@dockyard/shared';
+import type { AttemptRecord, Released, WorkspaceStatus } from '@dockyard/shared';
 import type { JobResult, WorkerDeps } from './context.ts';
 import type { JobRun } from './claim.ts';
 
 /** How one attempt of a job ended: exactly one of these, decided once. */
 export type AttemptOutcome =
-  /** the job wrote its final transition */
-  | { kind: 'completed'; status: WorkspaceStatus }
+  /** the job wrote its final transition, which freed its run slot (`next`: what waits behind it) */
+  | { kind: 'completed'; status: WorkspaceStatus; next: Released }
   /** a newer job holds the workspace: this one stops, writing nothing (`fenced`: one of its writes was refused) */
   | { kind: 'superseded'; reason: string; fenced: boolean }
   /** a transient error; BullMQ runs the next attempt after its backoff */

@@ -23,7 +23,7 @@ export function makeProcessor(deps: WorkerDeps) {
     if (claim.tookOverFrom) run.log.warn({ from: claim.tookOverFrom }, 'took over a workspace whose job lease expired');
 
     const ctx = makeJobContext(deps, run, claim.row, claim.action);
-    const outcome = await holdingLease(deps, run, () => renewLease(deps.pool, run.fence, deps.config.timing.LEASE_MS), () => runAttempt(ctx, run, claim.entered));
+    const outcome = await holdingLease(deps, run, () => renewLease(deps.pool, run.fence, deps.config.timing.LEASE_MS), () => runAttempt(ctx, run, claim));
     await releaseWorkspace(deps, run, outcome);
     await checkAfterRelease(deps, run, outcome);
     recordOutcome(deps, run, outcome);

@@ -1,4 +1,4 @@
-import { expireLease, releaseRunSlot, requestAutoRestart } from '@dockyard/shared';
+import { expireLease, releaseRunSlot, requestAutoRestart, type Released } from '@dockyard/shared';
 import type { WorkerDeps } from './context.ts';
 import type { JobRun } from './claim.ts';
 import type { AttemptOutcome } from './outcome.ts';
@@ -7,24 +7,25 @@ import { countAutoRestart } from '../metrics.ts';
 /**
  * The one place a claimed job lets go of its workspace, whatever the outcome: its volume
  * helper goes (a completed job removed it before its final write), and its run slot is
- * freed, waking the job waiting behind it; a job that will retry keeps the slot but
- * expires its lease, so a newer request may take the workspace over meanwhile.
+ * freed (a completed job's final write freed it), waking the job waiting behind it; a job
+ * that will retry keeps the slot but expires its lease, so a newer request may take the
+ * workspace over meanwhile.
  */
 export async function releaseWorkspace(deps: WorkerDeps, run: JobRun, outcome: AttemptOutcome): Promise<void> {
   if (outcome.kind !== 'completed') {
     await deps.docker.releaseVolumeHelper(run.workspaceId).catch((err) => run.log.warn({ err }, 'could not remove the volume helper'));
   }
   try {
-    if (outcome.kind === 'retry') await expireLease(deps.pool, run.fence);
-    else await releaseAndWakeNext(deps, run);
+    if (outcome.kind === 'completed') await wakeNext(deps, outcome.next);
+    else if (outcome.kind === 'retry') await expireLease(deps.pool, run.fence);
+    else await wakeNext(deps, await releaseRunSlot(deps.pool, run.fence));
   } catch (err) {
     run.log.warn({ err }, 'release failed; the lease will expire');
   }
 }
 
-/** Free the run slot and promote the job waiting behind it, so it need not wait out its delay. */
-async function releaseAndWakeNext(deps: WorkerDeps, run: JobRun): Promise<void> {
-  const next = await releaseRunSlot(deps.pool, run.fence);
+/** Promote the job waiting behind a freed run slot, so it need not wait out its delay. */
+async function wakeNext(deps: WorkerDeps, next: Released): Promise<void> {
   if (!next.queuedJobId || !next.queuedKind) return;
   const waiting = await deps.queues.of(deps.config.host.name)[next.queuedKind].getJob(next.queuedJobId);
   if (waiting && (await waiting.isDelayed())) await waiting.promote().catch(() => undefined);

@@ -1,4 +1,4 @@
-import type { Queryable } from './pool.ts';
+import type { Pool, Queryable } from './pool.ts';
 import type { Action } from '../actions.ts';
 import type { Endpoint } from '../endpoint.ts';
 import type { WorkspaceRow, WorkspaceStatus } from './workspaces.ts';
@@ -95,7 +95,7 @@ export async function expireLease(q: Queryable, f: Fence): Promise<void> {
 }
 
 /** Free the slot at the end of a job; returns the queued job waiting behind it, if any. */
-export async function releaseRunSlot(q: Queryable, f: Fence): Promise<{ queuedJobId: string | null; queuedKind: Action['kind'] | null }> {
+export async function releaseRunSlot(q: Queryable, f: Fence): Promise<Released> {
   const { rows } = await q.query<{ queued_job_id: string | null; queued_action: Action | null }>(
     `update workspaces set running_job_id = null, running_action = null, running_token = null, lease_until = null,
             step = case when queued_job_id is null then null else 'queued' end, updated_at = now()
@@ -120,30 +120,54 @@ export interface Transition {
   endpoint?: Endpoint;
 }
 
+/** The job that waits behind a freed run slot, if any. */
+export interface Released {
+  queuedJobId: string | null;
+  queuedKind: Action['kind'] | null;
+}
+
 /**
  * Fenced status write plus its event row, in one statement (so atomic without a transaction of
  * its own; inside the caller's, if it has one). Returns false (and writes nothing) when the
  * fence no longer holds.
  */
 export async function writeTransition(q: Queryable, f: Fence, t: Transition): Promise<boolean> {
-  const { rows } = await q.query<{ from_status: WorkspaceStatus }>(
+  return (await transitionRows(q, f, t, false)).length > 0;
+}
+
+/**
+ * A job's final transition, freeing its run slot in the same statement (as releaseRunSlot does):
+ * what waits behind it, or undefined (nothing written, nothing freed) when the fence no longer holds.
+ */
+export async function writeFinalTransition(q: Queryable, f: Fence, t: Transition): Promise<Released | undefined> {
+  const row = (await transitionRows(q, f, t, true))[0];
+  return row && { queuedJobId: row.queued_job_id, queuedKind: row.queued_action?.kind ?? null };
+}
+
+async function transitionRows(q: Queryable, f: Fence, t: Transition, release: boolean) {
+  const { rows } = await q.query<{ from_status: WorkspaceStatus; queued_job_id: string | null; queued_action: Action | null }>(
     `with moved as (
        update workspaces w set status = $3::workspace_status,
-              step = case when $4::boolean then $5 else w.step end,
+              step = case when $14::boolean then (case when w.queued_job_id is null then null else 'queued' end)
+                          when $4::boolean then $5 else w.step end,
               last_error = case when $3::workspace_status = 'failed' then $6 when $3::workspace_status = 'online' then null else w.last_error end,
               provision_started_at = case when $7::boolean then now() else w.provision_started_at end,
               running_since = case when $3::workspace_status = 'online' then now() else w.running_since end,
               next_restart_at = case when $3::workspace_status = 'online' then null else w.next_restart_at end,
               endpoint = case when $3::workspace_status = 'online' then coalesce($9::jsonb, w.endpoint) end,
+              running_job_id = case when $14::boolean then null else w.running_job_id end,
+              running_action = case when $14::boolean then null else w.running_action end,
+              running_token = case when $14::boolean then null else w.running_token end,
+              lease_until = case when $14::boolean then null else w.lease_until end,
               updated_at = now()
          from (select status as from_status from workspaces where id = $1::uuid) old
         where w.id = $1::uuid and w.running_token = $2::uuid and (w.status <> 'removed' or $8::boolean)
-        returning old.from_status
+        returning old.from_status, w.queued_job_id, w.queued_action
      ), logged as (
        insert into workspace_events (workspace_id, from_status, to_status, cause, job_id, attempt, message)
        select $1::uuid, from_status, $3::workspace_status, $10, $11, $12::int, $13 from moved
      )
-     select from_status from moved`,
+     select from_status, queued_job_id, queued_action from moved`,
     [
       f.workspaceId,
       f.token,
@@ -158,17 +182,25 @@ export async function writeTransition(q: Queryable, f: Fence, t: Transition): Pr
       f.jobId,
       t.attempt ?? null,
       t.message ?? null,
+      release,
     ],
   );
-  return rows.length > 0;
+  return rows;
 }
 
-/** Fenced update of the current step name; refused once the workspace is removed (except for the remove job). */
-export async function setStep(q: Queryable, f: Fence, step: string | null): Promise<boolean> {
+/**
+ * Fenced update of the current step name; refused once the workspace is removed (except for the
+ * remove job). Committed without waiting for its WAL flush (synchronous_commit off for this
+ * statement's own transaction, hence a pool, never a client in a transaction): the step is progress, not state. A Postgres crash can lose only
+ * the last few, the job's next synchronous write (its final transition) makes every earlier one
+ * durable, and a job that loses one re-runs from its checkpoint and writes it again.
+ */
+export async function setStep(q: Pool, f: Fence, step: string | null): Promise<boolean> {
   const { rowCount } = await q.query(
-    `update workspaces set step = $3, updated_at = now()
-      where id = $1::uuid and running_token = $2::uuid
-        and (status <> 'removed' or running_action->>'kind' = 'remove')`,
+    `update workspaces w set step = $3, updated_at = now()
+       from (select set_config('synchronous_commit', 'off', true)) async_commit
+      where w.id = $1::uuid and w.running_token = $2::uuid
+        and (w.status <> 'removed' or w.running_action->>'kind' = 'remove')`,
     [f.workspaceId, f.token, step],
   );
   return rowCount === 1;
