@@ -26,8 +26,9 @@ function histogram(store: MetricsStore, def: HistogramDef, onError: OnError) {
 }
 
 /**
- * The worker's metrics. They are recorded in Redis (one pipeline per observation) rather
- * than in this process, so the API's GET /metrics shows the sum over every worker.
+ * The worker's metrics. They are recorded in Redis (the store sums them for a moment and writes
+ * them in one pipeline) rather than in this process, so the API's GET /metrics shows the sum over
+ * every worker.
  * A failed write is reported to `onError` and otherwise ignored: metrics never fail a job.
  */
 export function makeWorkerMetrics(store: MetricsStore, onError: OnError = () => undefined) {

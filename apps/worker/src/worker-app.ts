@@ -31,7 +31,9 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
   // one plain client for the metrics store and the leader locks (BullMQ keeps its own)
   const redis = makeRedisClient(config.redisUrl, { maxRetriesPerRequest: 2 });
   redis.on('error', (err) => log.debug({ err }, 'redis client error'));
-  const metrics = makeWorkerMetrics(makeMetricsStore(async () => redis, config.queuePrefix), (err) => log.warn({ err }, 'metrics write failed'));
+  // the job metrics' increments are summed for a second and written in one pipeline (flushed on close)
+  const metricsStore = makeMetricsStore(async () => redis, config.queuePrefix, 1000);
+  const metrics = makeWorkerMetrics(metricsStore, (err) => log.warn({ err }, 'metrics write failed'));
   const deps = { pool, docker, queues, config, log, metrics, secrets: makeSecretBox(config.secretKeys) };
   // a lost host's worker may come back as a new process: its stale copies go before any job runs
   if (config.roles.includes('jobs')) await removeStaleCopies({ pool, docker, config, log, installationId }).catch((err) => log.warn({ err }, 'could not remove stale copies; the reconciler reports them'));
@@ -78,6 +80,7 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
         await Promise.all(workers.map((w) => w.close()));
         stopHeartbeat();
         await stopReports();
+        await metricsStore.flush().catch((err) => log.warn({ err }, 'metrics write failed'));
         redis.disconnect();
         await queues.close();
         await pool.end();

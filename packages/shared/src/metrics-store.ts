@@ -5,7 +5,8 @@ export interface MetricsRedis {
   pipeline(): {
     hincrby(key: string, field: string, by: number): unknown;
     hincrbyfloat(key: string, field: string, by: number): unknown;
-    exec(): Promise<unknown>;
+    /** each command's error or result, in order (ioredis resolves a pipeline whose commands failed) */
+    exec(): Promise<Array<[Error | null, unknown]> | null>;
   };
   hgetall(key: string): Promise<Record<string, string>>;
 }
@@ -24,33 +25,80 @@ export interface Series {
 /**
  * Cluster-wide counters and histograms in Redis, one hash per metric under the queue
  * prefix (`<prefix>:metrics:<name>`). A counter is a field per label set; a histogram
- * keeps `s|` and `b<i>|` fields (sum, and the count of bucket i; the last is +Inf) per label set. Each
- * observation is one pipeline of HINCRBY/HINCRBYFLOAT: cheap, atomic per field,
- * and safe for any number of writers.
+ * keeps `s|` and `b<i>|` fields (sum, and the count of bucket i; the last is +Inf) per label set.
+ * Increments are summed in the process for `flushMs` and then written in one pipeline of
+ * HINCRBY/HINCRBYFLOAT (atomic per field, safe for any number of writers): a worker's restart
+ * observes a histogram per step, and a pipeline each cost it ~9 % of its CPU in a burst
+ * (docs/BENCHMARKS.md, P2). Each call's promise settles with the write that carries it; a failed
+ * write keeps its increments for the next one (a second later at the soonest). `flush()` writes
+ * what waits (on shutdown).
  */
-export function makeMetricsStore(redis: () => Promise<MetricsRedis>, prefix: string) {
+export function makeMetricsStore(redis: () => Promise<MetricsRedis>, prefix: string, flushMs = 0) {
   const keyOf = (def: MetricDef) => `${prefix}:metrics:${def.name}`;
   const labelKey = (def: MetricDef, labels: Labels = {}) =>
     JSON.stringify(def.labelNames.map((n) => String(labels[n] ?? '')));
 
+  type Increment = { by: number; float: boolean };
+  let pending = new Map<string, Map<string, Increment>>();
+  let batch: { written: Promise<void>; settle(err?: unknown): void; timer: NodeJS.Timeout } | undefined;
+
+  function add(key: string, field: string, by: number, float: boolean, delayMs = flushMs): Promise<void> {
+    let fields = pending.get(key);
+    if (!fields) pending.set(key, (fields = new Map()));
+    const known = fields.get(field);
+    if (known) known.by += by;
+    else fields.set(field, { by, float });
+    if (!batch) {
+      let settle!: (err?: unknown) => void;
+      const written = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))));
+      const timer = setTimeout(() => void flush(), delayMs);
+      timer.unref();
+      batch = { written, settle, timer };
+    }
+    return batch.written;
+  }
+
+  async function flush(): Promise<void> {
+    const current = batch;
+    const increments = pending;
+    if (!current) return;
+    clearTimeout(current.timer);
+    batch = undefined;
+    pending = new Map();
+    const written = [...increments].flatMap(([key, fields]) => [...fields].map(([field, i]) => ({ key, field, ...i })));
+    // kept for the next write, a second later at the soonest; that write's own callers hear of its failure
+    const keep = (i: (typeof written)[number]) => void add(i.key, i.field, i.by, i.float, Math.max(flushMs, 1000)).catch(() => undefined);
+    try {
+      const p = (await redis()).pipeline();
+      for (const i of written) {
+        if (i.float) p.hincrbyfloat(i.key, i.field, i.by);
+        else p.hincrby(i.key, i.field, i.by);
+      }
+      const results = (await p.exec()) ?? written.map(() => [new Error('pipeline discarded'), null] as [Error, null]);
+      const failed = written.filter((_, n) => results[n]?.[0]);
+      failed.forEach(keep); // only what was not applied: an applied increment is never counted twice
+      current.settle(failed.length ? results.find(([err]) => err)![0] : undefined);
+    } catch (err) {
+      written.forEach(keep);
+      current.settle(err);
+    }
+  }
+
   return {
-    async inc(def: CounterDef, labels?: Labels, by = 1): Promise<void> {
-      const client = await redis();
-      const p = client.pipeline();
-      p.hincrbyfloat(keyOf(def), labelKey(def, labels), by);
-      await p.exec();
+    inc(def: CounterDef, labels?: Labels, by = 1): Promise<void> {
+      return add(keyOf(def), labelKey(def, labels), by, true);
     },
 
-    async observe(def: HistogramDef, labels: Labels, value: number): Promise<void> {
-      const client = await redis();
+    observe(def: HistogramDef, labels: Labels, value: number): Promise<void> {
       const key = keyOf(def);
       const lk = labelKey(def, labels);
       const bucket = def.buckets.findIndex((le) => value <= le);
-      const p = client.pipeline();
-      p.hincrbyfloat(key, `s|${lk}`, value);
-      p.hincrby(key, `b${bucket < 0 ? def.buckets.length : bucket}|${lk}`, 1);
-      await p.exec();
+      add(key, `s|${lk}`, value, true).catch(() => undefined); // the same write as the bucket's: one promise reports it
+      return add(key, `b${bucket < 0 ? def.buckets.length : bucket}|${lk}`, 1, false);
     },
+
+    /** write every increment that waits, now */
+    flush,
 
     /** Every series of a metric, as stored. */
     async read(def: MetricDef): Promise<Series[]> {
