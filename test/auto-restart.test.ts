@@ -91,3 +91,29 @@ describe('the watcher resumes from the last event it saw', () => {
     expect((await stack.docker.getContainer(ws.containerName).inspect()).State.Running).toBe(true);
   });
 });
+
+describe('a death heard of late', () => {
+  const stack = useStack({ worker: false }); // a stack of its own: no watcher of another test hears the death live
+
+  it('a death the watcher hears of only after the container was started again is history: no restart', async () => {
+    const a = stack.spawnWorker({ WORKER_ROLES: 'jobs,watcher' });
+    const { workspace } = await stack.create('busybox', 'history');
+    const ws = await stack.waitForStatus(workspace.id, 'online', 60_000);
+    const sinceKey = `${stack.env.QUEUE_PREFIX}:watcher:since:local`;
+    await waitFor('the watcher to store its position', async () => (await stack.redisGet(sinceKey)) ?? undefined);
+    await stack.waitForIdle(ws.id);
+    a.kill('SIGKILL');
+    await once(a, 'exit');
+    const position = await stack.redisGet(sinceKey);
+    const container = stack.docker.getContainer(ws.containerName);
+    await container.kill();
+    await container.start(); // started again (here by hand) before any watcher heard of the death
+    const startedAt = (await container.inspect()).State.StartedAt;
+    stack.spawnWorker({ WORKER_ROLES: 'jobs,watcher' });
+    // the resumed stream hands the die event over: the watcher has handled it once its position moved past it
+    await waitFor('the watcher to handle the missed event', async () => ((await stack.redisGet(sinceKey)) !== position ? true : undefined), { timeoutMs: 30_000 });
+    expect((await stack.events(ws.id)).filter((e: any) => e.cause === 'auto-restart: container died')).toEqual([]);
+    expect((await stack.request('GET', `/v1/workspaces/${ws.id}`)).body.status).toBe('online');
+    expect((await container.inspect()).State.StartedAt).toBe(startedAt); // nobody restarted it
+  });
+});

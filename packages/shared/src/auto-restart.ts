@@ -55,6 +55,12 @@ export async function requestAutoRestart(
   workspaceId: string,
   /** `host`: the host whose engine saw the death; a workspace placed elsewhere now is none of its business */
   report: { cause: string; detail?: string; at?: Date; host?: string },
+  /**
+   * `stillDead`: asked only when the report would write (so not for the stops of a job that holds
+   * the workspace): false when the death is history already (the events watcher asks the engine
+   * whether the container started again since)
+   */
+  opts: { stillDead?: () => Promise<boolean> } = {},
 ): Promise<AutoRestartResult> {
   const t = deps.timing;
   // Most reports need no write (a job holds the workspace, one waits, it is paused…): a plain read
@@ -63,6 +69,7 @@ export async function requestAutoRestart(
   const seen = await readerOf(deps)(workspaceId);
   const answered = seen ? answerWithoutWrite(seen, report) : { kind: 'not-found' as const };
   if (answered) return answered;
+  if (opts.stillDead && !(await opts.stillDead())) return { kind: 'ignored', reason: 'the container started again since this report' };
   let pending: PendingEnqueue | undefined;
   const result = await withTransaction(deps.pool, async (client): Promise<AutoRestartResult> => {
     const row = await lockWorkspace(client, workspaceId);

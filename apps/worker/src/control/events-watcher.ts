@@ -68,14 +68,14 @@ async function handleEvent(deps: WatcherDeps, event: DockerEvent): Promise<void>
   const what = causeOf(event);
   if (!what) return;
   const log = deps.log.child({ workspaceId: event.workspaceId, action: event.action });
-  // The container was started again after this death (e.g. by Dockyard's own restart):
-  // this event is history; a later death of the new run has an event of its own.
-  const state = await deps.docker.inspectContainer(event.workspaceId!).catch(() => undefined);
-  if (state && Date.parse(state.startedAt) * 1e6 > event.timeNano) {
-    log.debug('container started again since this event; ignored');
-    return;
-  }
-  const result = await requestAutoRestart(deps, event.workspaceId!, { ...what, host: deps.host });
+  // Asked only when the report would restart (not for a job's own stop): a container started
+  // again after this death (e.g. by Dockyard's own restart) makes this event history; a later
+  // death of the new run has an event of its own.
+  const stillDead = async () => {
+    const state = await deps.docker.inspectContainer(event.workspaceId!).catch(() => undefined);
+    return !(state && Date.parse(state.startedAt) * 1e6 > event.timeNano);
+  };
+  const result = await requestAutoRestart(deps, event.workspaceId!, { ...what, host: deps.host }, { stillDead });
   countAutoRestart(deps.metrics, result, 'docker-events');
   if (result.kind === 'accepted') {
     log.info({ jobId: result.jobId, delayMs: result.delayMs, coalesced: result.coalesced }, 'auto-restart requested');
