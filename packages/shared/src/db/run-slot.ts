@@ -34,14 +34,7 @@ export async function claimRunSlot(
   const leaseLive = row.lease_until !== null && row.lease_until.getTime() > Date.now();
   if (row.queued_job_id === p.jobId) {
     if (row.running_job_id && leaseLive) return { kind: 'busy', runningJobId: row.running_job_id };
-    const { rows } = await q.query<WorkspaceRow>(
-      `update workspaces set running_job_id = queued_job_id, running_action = queued_action,
-              running_token = $2::uuid, lease_until = now() + make_interval(secs => $3::float8 / 1000),
-              queued_job_id = null, queued_action = null, updated_at = now()
-        where id = $1::uuid returning *`,
-      [row.id, p.token, p.leaseMs],
-    );
-    const claimed = rows[0]!;
+    const claimed = (await takeQueued(q, row.id, p))!;
     return { kind: 'claimed', action: claimed.running_action!, row: claimed, tookOverFrom: row.running_job_id ?? undefined };
   }
   if (row.running_job_id === p.jobId) {
@@ -64,16 +57,24 @@ export async function claimRunSlot(
  * takeover, a busy or superseded job, a missing workspace): those go through claimRunSlot.
  */
 export async function claimFreeRunSlot(q: Queryable, p: { workspaceId: string; jobId: string; token: string; leaseMs: number }): Promise<ClaimResult | undefined> {
+  const claimed = await takeQueued(q, p.workspaceId, p, p.jobId);
+  return claimed && { kind: 'claimed', action: claimed.running_action!, row: claimed };
+}
+
+/**
+ * Move the queued job into the running slot under a new token and lease. `onlyFor`: only if that
+ * job is the queued one and nothing runs (else the caller checked under the row lock).
+ */
+async function takeQueued(q: Queryable, workspaceId: string, p: { token: string; leaseMs: number }, onlyFor?: string): Promise<WorkspaceRow | undefined> {
   const { rows } = await q.query<WorkspaceRow>(
     `update workspaces set running_job_id = queued_job_id, running_action = queued_action,
-            running_token = $3::uuid, lease_until = now() + make_interval(secs => $4::float8 / 1000),
+            running_token = $2::uuid, lease_until = now() + make_interval(secs => $3::float8 / 1000),
             queued_job_id = null, queued_action = null, updated_at = now()
-      where id = $1::uuid and queued_job_id = $2 and running_job_id is null
+      where id = $1::uuid and ($4::text is null or (queued_job_id = $4 and running_job_id is null))
       returning *`,
-    [p.workspaceId, p.jobId, p.token, p.leaseMs],
+    [workspaceId, p.token, p.leaseMs, onlyFor ?? null],
   );
-  const claimed = rows[0];
-  return claimed && { kind: 'claimed', action: claimed.running_action!, row: claimed };
+  return rows[0];
 }
 
 /** Extend the lease; false when the slot was taken over (the job must stop). */
@@ -191,9 +192,10 @@ async function transitionRows(q: Queryable, f: Fence, t: Transition, release: bo
 /**
  * Fenced update of the current step name; refused once the workspace is removed (except for the
  * remove job). Committed without waiting for its WAL flush (synchronous_commit off for this
- * statement's own transaction, hence a pool, never a client in a transaction): the step is progress, not state. A Postgres crash can lose only
- * the last few, the job's next synchronous write (its final transition) makes every earlier one
- * durable, and a job that loses one re-runs from its checkpoint and writes it again.
+ * statement's own transaction, hence a pool, never a client in a transaction): the step is
+ * progress, not state. A Postgres crash can lose only the last few, the job's next synchronous
+ * write (its final transition) makes every earlier one durable, and a job that loses one re-runs
+ * from its checkpoint and writes it again.
  */
 export async function setStep(q: Pool, f: Fence, step: string | null): Promise<boolean> {
   const { rowCount } = await q.query(
