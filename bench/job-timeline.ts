@@ -6,9 +6,9 @@
 import { Queue } from 'bullmq';
 import { queueNameOf, queuePrefixOf } from '@dockyard/shared';
 import type { Bench } from './stack.ts';
+import { meanOf } from './targets.ts';
 
 const STEP_LINE = /\((\d{4}-\d\d-\d\dT[\d:.]+Z) → (\d{4}-\d\d-\d\dT[\d:.]+Z)\)/;
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
 /** One line on the burst's jobs, `start` and `end` in ms (Postgres's clock, the same machine's). */
@@ -47,8 +47,8 @@ export async function jobTimeline(bench: Bench, jobIds: string[], width: number,
       `queued ${ms(Math.min(...spans.map((s) => s.added)) - start)}–${ms(Math.max(...spans.map((s) => s.added)) - start)} after the request`,
       `first taken at ${ms(taken[0]! - start)}, last finished ${ms(finished.at(-1)! - end)} after the last online`,
       `slots filled ${((busy / (width * (end - start))) * 100).toFixed(1)} %`,
-      `per job: in steps ${ms(mean(spans.map((s) => s.inSteps)))}, before the first ${ms(mean(spans.map((s) => s.before)))}, between steps ${ms(mean(spans.map((s) => s.between)))}, after the last ${ms(mean(spans.map((s) => s.after)))}`,
-      `freed slot → next job taken ${ms(mean(handover))} (max ${ms(Math.max(...handover))})`,
+      `per job: in steps ${ms(meanOf(spans.map((s) => s.inSteps)))}, before the first ${ms(meanOf(spans.map((s) => s.before)))}, between steps ${ms(meanOf(spans.map((s) => s.between)))}, after the last ${ms(meanOf(spans.map((s) => s.after)))}`,
+      `freed slot → next job taken ${ms(meanOf(handover))} (max ${ms(Math.max(...handover))})`,
     ].join('; ');
   } finally {
     await queue.close();

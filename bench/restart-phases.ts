@@ -7,7 +7,7 @@ import { sampleRss } from './procs.ts';
 import { sampleActivity } from './pg-activity.ts';
 import { API_APP, WORKER_APP, waitIdle, type Bench } from './stack.ts';
 import { snapshot, stepMeans } from './step-times.ts';
-import { medianOf, note, percentileOf, record } from './targets.ts';
+import { meanOf, medianOf, note, percentileOf, record } from './targets.ts';
 
 const P1_RUNS = Number(process.env.BENCH_P1_RUNS ?? 15);
 const BURST_WIDTH = 20;
@@ -64,8 +64,6 @@ async function burstOurs(bench: Bench, ids: string[], round: number): Promise<nu
   return rate;
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
 /**
  * P2 + P5 (worker): BENCH_P2_ROUNDS bursts of ours, each between two direct bursts (direct, ours,
  * direct, ours, direct): the ratio is the mean of ours over the mean of the direct ones. The
@@ -87,7 +85,7 @@ export async function benchBurst(bench: Bench, ids: string[], plains: Docker.Con
   const workerPeak = rss.stop();
   note(`p2 direct, in order around ours: ${direct.map(describeBurst).join('; ')} (the baseline is their mean)`);
   note(`p2 ours, per step (mean over the ${P2_ROUNDS * ids.length} restarts, ${BURST_WIDTH} at once): ${stepMeans(before, await snapshot(bench))}`);
-  record('p2.burst', `burst of ${ids.length} restarts, ${BURST_WIDTH} at once, mean of ${P2_ROUNDS} (vs dockerode, ${BURST_WIDTH} at once, between them)`, mean(ours), mean(direct.map((d) => d.rate)), 'restarts/s', {
+  record('p2.burst', `burst of ${ids.length} restarts, ${BURST_WIDTH} at once, mean of ${P2_ROUNDS} (vs dockerode, ${BURST_WIDTH} at once, between them)`, meanOf(ours), meanOf(direct.map((d) => d.rate)), 'restarts/s', {
     kind: 'ratio-at-least',
     value: 0.9,
   });

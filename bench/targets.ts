@@ -95,3 +95,4 @@ export const percentileOf = (xs: number[], p: number) => {
   return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)]!;
 };
 export const medianOf = (xs: number[]) => percentileOf(xs, 50);
+export const meanOf = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
