@@ -47,7 +47,7 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   parseEmptyJsonAsNoBody(app);
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
   registerAuthFailureLimit(app, deps);
   app.addHook('onRequest', makeAuthHook(deps.config.apiToken));
   await registerRateLimit(app, deps);

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { ApiError } from '@dockyard/shared';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -35,17 +35,18 @@ export function credentialOf(req: FastifyRequest, allowBasic: boolean): string |
 const PUBLIC = new Set(['/healthz', '/readyz']);
 const BROWSER_PREFIXES = ['/admin/', '/docs', '/openapi.json', '/metrics'];
 
-/** onRequest hook: everything but the health probes needs the token. */
+/** onRequest hook: everything but the health probes needs the token (synchronous: no promise per request). */
 export function makeAuthHook(apiToken: string) {
   const tokenMatches = makeTokenCheck(apiToken);
-  return async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const refusal = (req: FastifyRequest, reply: FastifyReply): ApiError | undefined => {
     const path = req.url.split('?', 1)[0]!;
-    if (PUBLIC.has(path)) return;
+    if (PUBLIC.has(path)) return undefined;
     const browser = BROWSER_PREFIXES.some((p) => path === p.replace(/\/$/, '') || path.startsWith(p));
     const given = credentialOf(req, browser);
-    if (given !== undefined && tokenMatches(given)) return;
+    if (given !== undefined && tokenMatches(given)) return undefined;
     if (browser) reply.header('WWW-Authenticate', 'Basic realm="dockyard", charset="UTF-8"');
-    if (given !== undefined) throw new ApiError('UNAUTHORIZED', 'invalid token');
-    throw new ApiError('UNAUTHORIZED', req.headers.authorization ? 'the Authorization header must be "Bearer <token>"' : 'missing bearer token');
+    if (given !== undefined) return new ApiError('UNAUTHORIZED', 'invalid token');
+    return new ApiError('UNAUTHORIZED', req.headers.authorization ? 'the Authorization header must be "Bearer <token>"' : 'missing bearer token');
   };
+  return (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => done(refusal(req, reply));
 }

@@ -40,25 +40,31 @@ export function registerAuthFailureLimit(app: FastifyInstance, deps: ApiDeps) {
   if (max <= 0) return;
   const blockedUntil = new Map<string, number>();
 
-  app.addHook('onRequest', async (req, reply) => {
+  // both hooks are synchronous for every request that is not refused: no promise per request
+  app.addHook('onRequest', (req, reply, done) => {
     const until = blockedUntil.get(req.ip);
-    if (until === undefined || isExempt(req)) return;
+    if (until === undefined || isExempt(req)) return done();
     const seconds = Math.ceil((until - Date.now()) / 1000);
-    if (seconds <= 0) return void blockedUntil.delete(req.ip);
+    if (seconds <= 0) {
+      blockedUntil.delete(req.ip);
+      return done();
+    }
     reply.header('retry-after', String(seconds));
-    throw new ApiError('RATE_LIMITED', `more than ${max} refused requests a minute from this client; retry in ${seconds} s`);
+    done(new ApiError('RATE_LIMITED', `more than ${max} refused requests a minute from this client; retry in ${seconds} s`));
   });
 
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (reply.statusCode !== 401) return payload;
-    const key = `${deps.config.queuePrefix}:auth-failures:${req.ip}`;
+  const countFailure = async (ip: string) => {
+    const key = `${deps.config.queuePrefix}:auth-failures:${ip}`;
     const counted = await deps.redis.multi().set(key, '0', 'PX', WINDOW_MS, 'NX').incr(key).pttl(key).exec().catch(() => null);
     const [count, ttl] = [Number(counted?.[1]?.[1]), Number(counted?.[2]?.[1])];
     if (count >= max && ttl > 0) {
       if (blockedUntil.size >= 10_000) forgetExpired(blockedUntil);
-      blockedUntil.set(req.ip, Date.now() + ttl);
+      blockedUntil.set(ip, Date.now() + ttl);
     }
-    return payload;
+  };
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (reply.statusCode !== 401) return done(null, payload);
+    void countFailure(req.ip).then(() => done(null, payload));
   });
 }
 
