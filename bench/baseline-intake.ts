@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { tailTimeline } from './tail-timeline.ts';
 
 export interface BaselineInput {
   databaseUrl: string;
@@ -23,6 +24,8 @@ export interface BaselineResult {
   rps: number;
   p50: number;
   p99: number;
+  /** when the slowest 1 % were answered (as bench/load.ts's `tail`) */
+  tail: string;
 }
 
 const input = JSON.parse(process.env.BENCH_INPUT ?? '{}') as BaselineInput;
@@ -55,8 +58,9 @@ async function intake(): Promise<void> {
 }
 
 /** `n` intakes, `inFlight` at once; the latency of each. */
-async function run(n: number): Promise<{ took: number[]; seconds: number }> {
+async function run(n: number): Promise<{ took: number[]; answers: Array<[number, number]>; seconds: number }> {
   const took: number[] = [];
+  const answers: Array<[number, number]> = [];
   let started = 0;
   const t0 = performance.now();
   const lane = async () => {
@@ -64,18 +68,20 @@ async function run(n: number): Promise<{ took: number[]; seconds: number }> {
       started++;
       const t = performance.now();
       await intake();
-      took.push(performance.now() - t);
+      const end = performance.now();
+      took.push(end - t);
+      answers.push([end - t0, end - t]);
     }
   };
   await Promise.all(Array.from({ length: input.inFlight }, lane));
-  return { took, seconds: (performance.now() - t0) / 1000 };
+  return { took, answers, seconds: (performance.now() - t0) / 1000 };
 }
 
 await run(Math.min(200, input.ops)); // warm-up: connections opened, statements planned
-const { took, seconds } = await run(input.ops);
+const { took, answers, seconds } = await run(input.ops);
 took.sort((a, b) => a - b);
 const at = (p: number) => took[Math.max(0, Math.ceil((p / 100) * took.length) - 1)]!;
-const result: BaselineResult = { ops: took.length, durationS: seconds, rps: took.length / seconds, p50: at(50), p99: at(99) };
+const result: BaselineResult = { ops: took.length, durationS: seconds, rps: took.length / seconds, p50: at(50), p99: at(99), tail: tailTimeline(answers, seconds * 1000) };
 await queue.close();
 redis.disconnect();
 await pool.end();

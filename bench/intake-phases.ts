@@ -2,10 +2,11 @@
 // autocannon at 50 connections from a process of its own, each next to its baseline process.
 import type { BaselineInput, BaselineResult } from './baseline-intake.ts';
 import type { LoadInput, LoadResult } from './load.ts';
-import { runHelper, sampleRss, startHelper } from './procs.ts';
+import { measureCpu, runHelper, sampleRss, startHelper } from './procs.ts';
 import { sampleActivity } from './pg-activity.ts';
 import { API_APP, WORKER_APP, countIdleOnline, waitIdle, type Bench } from './stack.ts';
 import { note, record } from './targets.ts';
+import { runtimeBetween, runtimeSnapshot } from './step-times.ts';
 
 const CONNECTIONS = 50;
 const P3_REQUESTS = Number(process.env.BENCH_P3_REQUESTS ?? 3000);
@@ -14,10 +15,12 @@ const P4_EVENTS = Number(process.env.BENCH_P4_EVENTS ?? 10_000);
 const BASELINE_OPS = Number(process.env.BENCH_BASELINE_OPS ?? 3000);
 const P6_SECONDS = Number(process.env.BENCH_P6_SECONDS ?? 8);
 const SEQUENTIAL_REQUESTS = 500;
+/** the baseline's own warm-up (bench/baseline-intake.ts): P3's load sends as many first, unmeasured */
+const WARMUP = 200;
 
 const restartTargets = (ids: string[]) => ids.map((id) => ({ path: `/v1/workspaces/${id}/restart`, body: '{}' }));
 
-type Size = { amount?: number; durationS?: number; connections?: number; url?: string };
+type Size = { amount?: number; durationS?: number; connections?: number; url?: string; warmup?: number };
 function load(bench: Bench, method: LoadInput['method'], targets: LoadInput['targets'], { url = bench.url, connections = CONNECTIONS, ...size }: Size) {
   return runHelper<LoadResult>('load', { url, token: bench.token, method, targets, connections, ...size } satisfies LoadInput, 300_000);
 }
@@ -32,20 +35,26 @@ function warnIfRefused(what: string, r: LoadResult): void {
   if (r.non2xx || r.errors) console.warn(`[bench] warning: ${what}: ${r.non2xx} answers not 2xx, ${r.errors} errors or timeouts of ${r.requests}`);
 }
 
-const say = (what: string, r: { rps: number; p50: number; p99: number }) =>
-  note(`${what}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`);
+const say = (what: string, r: { rps: number; p50: number; p99: number; tail?: string }) =>
+  note(`${what}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms${r.tail ? `; ${r.tail}` : ''}`);
 
 /** P3 + P5 (API): restart requests for every workspace, round robin; the baseline right after, while the restarts they queued still run. */
 export async function benchRestartIntake(bench: Bench, ids: string[]): Promise<void> {
   await waitIdle(bench, ids, 'every workspace idle before the intake');
   const rss = sampleRss(bench.api!.pid);
   const activity = sampleActivity(bench.pool, [API_APP, WORKER_APP]);
-  const ours = await load(bench, 'POST', restartTargets(ids), { amount: P3_REQUESTS });
+  const runtime = await runtimeSnapshot(bench);
+  const cpu = measureCpu({ api: bench.api?.pid, worker: bench.worker?.pid });
+  const ours = await load(bench, 'POST', restartTargets(ids), { amount: P3_REQUESTS, warmup: WARMUP });
   const apiPeak = rss.stop();
+  note(`p3 CPU during the intake (${ours.requests} requests after ${WARMUP} unmeasured): ${cpu.stop()}`);
+  note(`p3 the API's runtime during the intake and its warm-up: ${runtimeBetween(runtime, await runtimeSnapshot(bench))}`);
   note(`p3 Postgres sessions during the intake: ${await activity.stop()}`);
   warnIfRefused('p3', ours);
   const busyBefore = ids.length - (await countIdleOnline(bench.pool, ids));
+  const cpuBase = measureCpu({ api: bench.api?.pid, worker: bench.worker?.pid });
   const base = await baseline(bench, ids);
+  note(`p3 CPU during the baseline: ${cpuBase.stop()}`);
   const busyAfter = ids.length - (await countIdleOnline(bench.pool, ids));
   say('p3 ours', ours);
   say(`p3 baseline under load (workspaces with a restart running or waiting: ${busyBefore} before it, ${busyAfter} after)`, base);
@@ -113,7 +122,9 @@ export async function benchIdleIntake(bench: Bench, ids: string[]): Promise<void
   const ours1 = await load(bench, 'POST', restartTargets(ids), { amount: SEQUENTIAL_REQUESTS, connections: 1 });
   const base = await baseline(bench, ids);
   const activity = sampleActivity(bench.pool, [API_APP]);
+  const cpu = measureCpu({ api: bench.api?.pid });
   const ours = await load(bench, 'POST', restartTargets(ids), { amount: P3_IDLE_REQUESTS });
+  note(`p3 idle, CPU during the intake at ${CONNECTIONS} connections (${ours.requests} requests): ${cpu.stop()}`);
   note(`p3 idle, Postgres sessions during the intake at ${CONNECTIONS} connections: ${await activity.stop()}`);
   warnIfRefused('p3 idle', ours);
   say('p3 idle ours, one at a time (worker stopped)', ours1);

@@ -3,6 +3,7 @@
 import type { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { tailTimeline } from './tail-timeline.ts';
 
 export interface LoadInput {
   url: string;
@@ -15,6 +16,8 @@ export interface LoadInput {
   amount?: number;
   /** … or after this many seconds */
   durationS?: number;
+  /** requests sent first and not measured (as the baselines warm up: connections opened, code compiled) */
+  warmup?: number;
 }
 
 export interface LoadResult {
@@ -27,6 +30,8 @@ export interface LoadResult {
   /** answers other than 2xx, and requests without an answer */
   non2xx: number;
   errors: number;
+  /** when the slowest 1 % were answered: their count in each tenth of the run */
+  tail: string;
 }
 
 const input = JSON.parse(process.env.BENCH_INPUT ?? '{}') as LoadInput;
@@ -34,12 +39,10 @@ let next = 0;
 // autocannon reports a run with `amount` only at its next one-second tick, so its `duration` is
 // rounded up to whole seconds (3,000 requests done in 7.2 s read as 8 s): the rate is taken from
 // its start to the last answer instead, measured here
-const started = performance.now();
-let lastAnswer = started;
-const run = autocannon({
+const options = (amount: number | undefined): autocannon.Options => ({
   url: input.url,
   connections: input.connections,
-  amount: input.amount,
+  amount,
   duration: input.durationS ?? 3600,
   timeout: 30,
   headers: { authorization: `Bearer ${input.token}`, ...(input.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
@@ -53,9 +56,15 @@ const run = autocannon({
     },
   ],
 });
+if (input.warmup) await autocannon(options(input.warmup));
+const started = performance.now();
+let lastAnswer = started;
+const run = autocannon(options(input.amount));
 // the promise autocannon returns is its run's event emitter too
-(run as unknown as EventEmitter).on('response', () => {
+const answers: Array<[at: number, ms: number]> = [];
+(run as unknown as EventEmitter).on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
   lastAnswer = performance.now();
+  answers.push([lastAnswer - started, ms]);
 });
 const result = await run;
 const answered = result['2xx'] + result.non2xx;
@@ -69,6 +78,7 @@ const out: LoadResult = {
   max: result.latency.max,
   non2xx: result.non2xx,
   errors: result.errors + result.timeouts,
+  tail: tailTimeline(answers, lastAnswer - started),
 };
 console.log(JSON.stringify(out));
 process.exit(0);

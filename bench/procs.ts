@@ -1,5 +1,6 @@
 // The processes `npm run bench` starts: each by its PID, each stopped by its PID (SIGTERM, then
 // SIGKILL after a deadline), never by name. Output goes to a log file, not through this process.
+import os from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
@@ -150,6 +151,44 @@ export function sampleRss(pid: number): { stop(): number } {
       clearInterval(timer);
       read();
       return peakKb / 1024;
+    },
+  };
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux this runs on
+
+/** CPU seconds a process has used so far (user + system), or NaN once it has exited. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime (fields 14, 15)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The machine's busy and total CPU time so far (all cores, /proc/stat), in seconds. */
+function machineSeconds(): { busy: number; total: number } {
+  const [, ...v] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const n = v.map(Number);
+  const idle = n[3]! + n[4]!; // idle, iowait
+  const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: (total - idle) / TICKS_PER_SECOND, total: total / TICKS_PER_SECOND };
+}
+
+/** CPU used between now and stop(): each named process's seconds and the machine's busy cores. */
+export function measureCpu(pids: Record<string, number | undefined>): { stop(): string } {
+  const start = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid === undefined ? Number.NaN : cpuSeconds(pid)]));
+  const machine = machineSeconds();
+  const cores = os.cpus().length;
+  return {
+    stop() {
+      const now = machineSeconds();
+      const wall = (now.total - machine.total) / cores;
+      const parts = Object.entries(pids)
+        .filter(([k, pid]) => pid !== undefined && Number.isFinite(start[k]))
+        .map(([k, pid]) => `${k} ${(cpuSeconds(pid!) - start[k]!).toFixed(2)} s`);
+      return `${parts.join(', ')}; the machine ${((now.busy - machine.busy) / Math.max(0.01, wall)).toFixed(2)} of ${cores} cores busy over ${wall.toFixed(1)} s`;
     },
   };
 }

@@ -34,3 +34,32 @@ export function stepMeans(before: Snapshot, after: Snapshot): string {
   }
   return parts.join(', ') || '(no restart jobs recorded)';
 }
+
+const RUNTIME = /^nodejs_(gc_duration_seconds_(?:sum|count)\{kind="(\w+)"\}|eventloop_lag_(?:max|p99)_seconds) (\S+)$/;
+
+/** The API's own GC time per kind and event-loop delay (prom-client's defaults on GET /metrics). */
+export async function runtimeSnapshot(bench: Bench): Promise<Map<string, number>> {
+  const res = await fetch(`${bench.url}/metrics`, { headers: { authorization: `Bearer ${bench.token}` }, signal: AbortSignal.timeout(10_000) });
+  const out = new Map<string, number>();
+  for (const line of (await res.text()).split('\n')) {
+    const m = RUNTIME.exec(line);
+    if (m) out.set(m[2] ? `${m[1]!.includes('_sum') ? 'sum' : 'count'} ${m[2]}` : m[1]!, Number(m[3]));
+  }
+  return out;
+}
+
+/**
+ * What the API's runtime did between two snapshots: collections per kind (count, total ms) and the
+ * event loop's delay (prom-client resets its delay histogram on every read, so the later
+ * snapshot's max and p99 cover the time since the earlier one).
+ */
+export function runtimeBetween(before: Map<string, number>, after: Map<string, number>): string {
+  const gc: string[] = [];
+  for (const kind of ['major', 'minor', 'incremental', 'weakcb']) {
+    const n = (after.get(`count ${kind}`) ?? 0) - (before.get(`count ${kind}`) ?? 0);
+    const ms = ((after.get(`sum ${kind}`) ?? 0) - (before.get(`sum ${kind}`) ?? 0)) * 1000;
+    if (n > 0) gc.push(`${kind} ${n} (${ms.toFixed(0)} ms)`);
+  }
+  const lag = (k: string) => ((after.get(`eventloop_lag_${k}_seconds`) ?? 0) * 1000).toFixed(0);
+  return `event loop delay max ${lag('max')} ms, p99 ${lag('p99')} ms; GC ${gc.join(', ') || 'none'}`;
+}
