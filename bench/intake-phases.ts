@@ -2,7 +2,7 @@
 // autocannon at 50 connections from a process of its own, each next to its baseline process.
 import type { BaselineInput, BaselineResult } from './baseline-intake.ts';
 import type { LoadInput, LoadResult } from './load.ts';
-import { measureCpu, runHelper, sampleRss, startHelper } from './procs.ts';
+import { measureCpu, runHelper, sampleRss, servicePids, startHelper } from './procs.ts';
 import { sampleActivity } from './pg-activity.ts';
 import { API_APP, WORKER_APP, countIdleOnline, waitIdle, type Bench } from './stack.ts';
 import { note, record } from './targets.ts';
@@ -44,7 +44,7 @@ export async function benchRestartIntake(bench: Bench, ids: string[]): Promise<v
   const rss = sampleRss(bench.api!.pid);
   const activity = sampleActivity(bench.pool, [API_APP, WORKER_APP]);
   const runtime = await runtimeSnapshot(bench);
-  const cpu = measureCpu({ api: bench.api?.pid, worker: bench.worker?.pid });
+  const cpu = measureCpu({ api: bench.api?.pid, worker: bench.worker?.pid, ...servicePids(bench.env.REDIS_URL!) });
   const ours = await load(bench, 'POST', restartTargets(ids), { amount: P3_REQUESTS, warmup: WARMUP });
   const apiPeak = rss.stop();
   note(`p3 CPU during the intake (${ours.requests} requests after ${WARMUP} unmeasured): ${cpu.stop()}`);
@@ -52,7 +52,7 @@ export async function benchRestartIntake(bench: Bench, ids: string[]): Promise<v
   note(`p3 Postgres sessions during the intake: ${await activity.stop()}`);
   warnIfRefused('p3', ours);
   const busyBefore = ids.length - (await countIdleOnline(bench.pool, ids));
-  const cpuBase = measureCpu({ api: bench.api?.pid, worker: bench.worker?.pid });
+  const cpuBase = measureCpu({ api: bench.api?.pid, worker: bench.worker?.pid, ...servicePids(bench.env.REDIS_URL!) });
   const base = await baseline(bench, ids);
   note(`p3 CPU during the baseline: ${cpuBase.stop()}`);
   const busyAfter = ids.length - (await countIdleOnline(bench.pool, ids));

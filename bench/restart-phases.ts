@@ -3,7 +3,7 @@
 import type Docker from 'dockerode';
 import { burstPlain, describeBurst, stopStart, type DirectBurst } from './docker-direct.ts';
 import { jobTimeline } from './job-timeline.ts';
-import { sampleRss } from './procs.ts';
+import { enginePids, measureCpu, sampleRss, servicePids } from './procs.ts';
 import { sampleActivity } from './pg-activity.ts';
 import { API_APP, WORKER_APP, waitIdle, type Bench } from './stack.ts';
 import { snapshot, stepMeans } from './step-times.ts';
@@ -74,16 +74,26 @@ async function burstOurs(bench: Bench, ids: string[], round: number): Promise<nu
 export async function benchBurst(bench: Bench, ids: string[], plains: Docker.Container[]): Promise<void> {
   await waitIdle(bench, ids, 'every workspace idle before the burst');
   const plain = plains.slice(0, ids.length);
-  const direct: DirectBurst[] = [await burstPlain(plain, BURST_WIDTH)];
+  // CPU per burst: is the engine slower under ours for want of CPU, or does it do more?
+  const pids = { worker: bench.worker?.pid, api: bench.api?.pid, ...enginePids(bench.env.DOCKER_HOST!), ...servicePids(bench.env.REDIS_URL!) };
+  const cpu: string[] = [];
+  const measured = async <T>(what: string, burst: () => Promise<T>): Promise<T> => {
+    const m = measureCpu(pids);
+    const out = await burst();
+    cpu.push(`${what}: ${m.stop()}`);
+    return out;
+  };
+  const direct: DirectBurst[] = [await measured('direct', () => burstPlain(plain, BURST_WIDTH))];
   const ours: number[] = [];
   const before = await snapshot(bench);
   const rss = sampleRss(bench.worker!.pid);
   for (let round = 0; round < P2_ROUNDS; round++) {
-    ours.push(await burstOurs(bench, ids, round));
-    direct.push(await burstPlain(plain, BURST_WIDTH));
+    ours.push(await measured('ours', () => burstOurs(bench, ids, round)));
+    direct.push(await measured('direct', () => burstPlain(plain, BURST_WIDTH)));
   }
   const workerPeak = rss.stop();
   note(`p2 direct, in order around ours: ${direct.map(describeBurst).join('; ')} (the baseline is their mean)`);
+  note(`p2 CPU per burst, in order: ${cpu.join('; ')}`);
   note(`p2 ours, per step (mean over the ${P2_ROUNDS * ids.length} restarts, ${BURST_WIDTH} at once): ${stepMeans(before, await snapshot(bench))}`);
   record('p2.burst', `burst of ${ids.length} restarts, ${BURST_WIDTH} at once, mean of ${P2_ROUNDS} (vs dockerode, ${BURST_WIDTH} at once, between them)`, meanOf(ours), meanOf(direct.map((d) => d.rate)), 'restarts/s', {
     kind: 'ratio-at-least',
