@@ -2,7 +2,8 @@
 // autocannon at 50 connections from a process of its own, each next to its baseline process.
 import type { BaselineInput, BaselineResult } from './baseline-intake.ts';
 import type { LoadInput, LoadResult } from './load.ts';
-import { measureCpu, runHelper, sampleRss, servicePids, startHelper } from './procs.ts';
+import { measureCpu, servicePids } from './cpu.ts';
+import { runHelper, sampleRss, startHelper } from './procs.ts';
 import { sampleActivity } from './pg-activity.ts';
 import { API_APP, WORKER_APP, countIdleOnline, waitIdle, type Bench } from './stack.ts';
 import { note, record } from './targets.ts';

@@ -1,9 +1,8 @@
 // The processes `npm run bench` starts: each by its PID, each stopped by its PID (SIGTERM, then
 // SIGKILL after a deadline), never by name. Output goes to a log file, not through this process.
-import os from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,109 +151,6 @@ export function sampleRss(pid: number): { stop(): number } {
       read();
       return peakKb / 1024;
     },
-  };
-}
-
-const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux this runs on
-
-/** CPU seconds a process has used so far (user + system), or NaN once it has exited. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime (fields 14, 15)
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** The machine's busy and total CPU time so far (all cores, /proc/stat), in seconds. */
-function machineSeconds(): { busy: number; total: number } {
-  const [, ...v] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
-  const n = v.map(Number);
-  const idle = n[3]! + n[4]!; // idle, iowait
-  const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: (total - idle) / TICKS_PER_SECOND, total: total / TICKS_PER_SECOND };
-}
-
-/** A process, or a group of them read anew each time (e.g. Postgres: its postmaster and every backend). */
-export type CpuTarget = number | undefined | (() => number[]);
-
-/** CPU used between now and stop(): each named process's (or group's) seconds and the machine's busy cores. */
-export function measureCpu(targets: Record<string, CpuTarget>): { stop(): string } {
-  const pidsOf = (t: CpuTarget): number[] => (t === undefined ? [] : typeof t === 'number' ? [t] : t());
-  const read = (t: CpuTarget) => new Map(pidsOf(t).map((pid) => [pid, cpuSeconds(pid)] as const));
-  const start = Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, read(t)]));
-  const machine = machineSeconds();
-  const cores = os.cpus().length;
-  return {
-    stop() {
-      const now = machineSeconds();
-      const wall = (now.total - machine.total) / cores;
-      const parts: string[] = [];
-      for (const [k, t] of Object.entries(targets)) {
-        let used = 0;
-        // a process that started since counts from zero; one that exited since is left out
-        for (const [pid, s] of read(t)) if (Number.isFinite(s)) used += s - (start[k]!.get(pid) ?? 0);
-        if (pidsOf(t).length > 0) parts.push(`${k} ${used.toFixed(2)} s`);
-      }
-      return `${parts.join(', ')}; the machine ${((now.busy - machine.busy) / Math.max(0.01, wall)).toFixed(2)} of ${cores} cores busy over ${wall.toFixed(1)} s`;
-    },
-  };
-}
-
-/** The engine's own processes (read only, never signalled): the dockerd serving `dockerHost` and the containerd it started. */
-export function enginePids(dockerHost: string): { dockerd?: number; containerd?: number } {
-  const socket = new URL(dockerHost).pathname;
-  const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
-  const cmdline = (pid: number) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    } catch {
-      return [];
-    }
-  };
-  const parentOf = (pid: number) => {
-    try {
-      return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-    } catch {
-      return -1;
-    }
-  };
-  const dockerd = procs.find((pid) => {
-    const args = cmdline(pid);
-    return path.basename(args[0] ?? '') === 'dockerd' && args.some((a) => a.endsWith(socket));
-  });
-  const containerd = dockerd === undefined ? undefined : procs.find((pid) => parentOf(pid) === dockerd && path.basename(cmdline(pid)[0] ?? '') === 'containerd');
-  return { dockerd, containerd };
-}
-
-/** The bench's Postgres (its postmaster, found by its data folder under .dockyard/bench, and every child) and Redis (by its port), for measureCpu. */
-export function servicePids(redisUrl: string): { postgres: () => number[]; redis: () => number[] } {
-  const redisPort = `:${new URL(redisUrl).port || 6379}`;
-  const all = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
-  const args = (pid: number) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    } catch {
-      return [];
-    }
-  };
-  const parentOf = (pid: number) => {
-    try {
-      return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-    } catch {
-      return -1;
-    }
-  };
-  const ours = (a: string[]) => a.some((x) => x.includes(path.join('.dockyard', 'bench')));
-  return {
-    postgres: () => {
-      const pids = all();
-      const master = pids.filter((pid) => path.basename(args(pid)[0] ?? '') === 'postgres' && ours(args(pid)));
-      return [...master, ...pids.filter((pid) => master.includes(parentOf(pid)))];
-    },
-    // redis-server sets its title to `redis-server <address>:<port>`
-    redis: () => all().filter((pid) => (args(pid)[0] ?? '').includes('redis-server') && args(pid).join(' ').includes(redisPort)),
   };
 }
 

@@ -3,7 +3,8 @@
 import type Docker from 'dockerode';
 import { burstPlain, describeBurst, stopStart, type DirectBurst } from './docker-direct.ts';
 import { jobTimeline } from './job-timeline.ts';
-import { enginePids, measureCpu, sampleRss, servicePids } from './procs.ts';
+import { enginePids, measureCpu, servicePids } from './cpu.ts';
+import { sampleRss } from './procs.ts';
 import { sampleActivity } from './pg-activity.ts';
 import { API_APP, WORKER_APP, waitIdle, type Bench } from './stack.ts';
 import { snapshot, stepMeans } from './step-times.ts';
