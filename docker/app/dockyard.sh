@@ -5,8 +5,8 @@
 set -e
 flags=
 case "${1:-api}" in
-  api) app=/app/apps/api/dist/main.js; flags="--max-semi-space-size=4 --max-old-space-size=256" ;;
-  worker) app=/app/apps/worker/dist/main.js; flags="--max-semi-space-size=4 --max-old-space-size=256" ;;
+  api) app=/app/apps/api/dist/main.js; flags="--min-semi-space-size=4 --max-semi-space-size=4 --max-old-space-size=256" ;;
+  worker) app=/app/apps/worker/dist/main.js; flags="--min-semi-space-size=4 --max-semi-space-size=4 --max-old-space-size=256" ;;
   migrate) app=/app/packages/shared/dist/migrate.js ;;
   *) exec "$@" ;;
 esac
