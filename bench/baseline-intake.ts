@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { tailTimeline } from './tail-timeline.ts';
+import { percentileOfSorted, tailTimeline } from './latencies.ts';
 
 export interface BaselineInput {
   databaseUrl: string;
@@ -26,6 +26,10 @@ export interface BaselineResult {
   p99: number;
   /** when the slowest 1 % were answered (as bench/load.ts's `tail`) */
   tail: string;
+  /** every operation's latency (ms) */
+  latencies: number[];
+  /** CPU seconds this process used for the measured operations (user + system) */
+  cpuS: number;
 }
 
 const input = JSON.parse(process.env.BENCH_INPUT ?? '{}') as BaselineInput;
@@ -78,10 +82,20 @@ async function run(n: number): Promise<{ took: number[]; answers: Array<[number,
 }
 
 await run(Math.min(200, input.ops)); // warm-up: connections opened, statements planned
+const cpuBefore = process.cpuUsage();
 const { took, answers, seconds } = await run(input.ops);
-took.sort((a, b) => a - b);
-const at = (p: number) => took[Math.max(0, Math.ceil((p / 100) * took.length) - 1)]!;
-const result: BaselineResult = { ops: took.length, durationS: seconds, rps: took.length / seconds, p50: at(50), p99: at(99), tail: tailTimeline(answers, seconds * 1000) };
+const cpu = process.cpuUsage(cpuBefore);
+const sorted = [...took].sort((a, b) => a - b);
+const result: BaselineResult = {
+  ops: took.length,
+  durationS: seconds,
+  rps: took.length / seconds,
+  p50: percentileOfSorted(sorted, 50),
+  p99: percentileOfSorted(sorted, 99),
+  tail: tailTimeline(answers, seconds * 1000),
+  latencies: took,
+  cpuS: (cpu.user + cpu.system) / 1e6,
+};
 await queue.close();
 redis.disconnect();
 await pool.end();

@@ -8,7 +8,7 @@ import path from 'node:path';
 const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux this runs on
 
 /** CPU seconds a process has used so far (user + system), or NaN once it has exited. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime (fields 14, 15)

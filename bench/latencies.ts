@@ -1,4 +1,10 @@
-// Where in a run its slowest answers fell (bench/load.ts and bench/baseline-intake.ts).
+// Latencies of the load generator (bench/load.ts) and the intake baseline (bench/baseline-intake.ts):
+// where a run's slowest answers fell, and runs measured in rounds taken together.
+
+/** The p-th percentile of ascending latencies (nearest rank). */
+export function percentileOfSorted(sorted: number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
 
 /** The slowest 1 % of answers, counted per tenth of the run in which they came: a cold start shows as a heap in the first tenth. */
 export function tailTimeline(answers: Array<[at: number, ms: number]>, spanMs: number): string {
@@ -7,4 +13,23 @@ export function tailTimeline(answers: Array<[at: number, ms: number]>, spanMs: n
   const tenths = new Array<number>(10).fill(0);
   for (const [at] of slowest) tenths[Math.min(9, Math.floor((at / Math.max(1, spanMs)) * 10))]!++;
   return `slowest ${slowest.length} (≥ ${slowest.at(-1)![1].toFixed(0)} ms) per tenth of the run: ${tenths.join(' ')}`;
+}
+
+export interface Round {
+  latencies: number[];
+  durationS: number;
+  tail: string;
+}
+
+/** Rounds of one side taken as one run: answers over the time they took, percentiles over every answer. */
+export function combineRounds(rounds: Round[]): { rps: number; p50: number; p99: number; tail: string; requests: number } {
+  const all = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = rounds.reduce((sum, r) => sum + r.durationS, 0);
+  return {
+    requests: all.length,
+    rps: all.length / seconds,
+    p50: percentileOfSorted(all, 50),
+    p99: percentileOfSorted(all, 99),
+    tail: rounds.map((r, i) => `round ${i + 1}: ${r.tail}`).join('; '),
+  };
 }

@@ -3,7 +3,7 @@
 import type { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { tailTimeline } from './tail-timeline.ts';
+import { tailTimeline } from './latencies.ts';
 
 export interface LoadInput {
   url: string;
@@ -32,6 +32,8 @@ export interface LoadResult {
   errors: number;
   /** when the slowest 1 % were answered: their count in each tenth of the run */
   tail: string;
+  /** every answer's latency (ms), for runs measured in rounds (bench/latencies.ts) */
+  latencies: number[];
 }
 
 const input = JSON.parse(process.env.BENCH_INPUT ?? '{}') as LoadInput;
@@ -79,6 +81,7 @@ const out: LoadResult = {
   non2xx: result.non2xx,
   errors: result.errors + result.timeouts,
   tail: tailTimeline(answers, lastAnswer - started),
+  latencies: answers.map(([, ms]) => ms),
 };
 console.log(JSON.stringify(out));
 process.exit(0);

@@ -36,6 +36,8 @@ export function stepMeans(before: Snapshot, after: Snapshot): string {
 }
 
 const RUNTIME = /^nodejs_(gc_duration_seconds_(?:sum|count)\{kind="(\w+)"\}|eventloop_lag_(?:max|p99)_seconds) (\S+)$/;
+/** GC pauses up to 10 ms, per kind (the histogram's bucket): the rest took longer */
+const GC_SHORT = /^nodejs_gc_duration_seconds_bucket\{(?=[^}]*\ble="0\.01")[^}]*\bkind="(\w+)"[^}]*\} (\S+)$/;
 
 /** The API's own GC time per kind and event-loop delay (prom-client's defaults on GET /metrics). */
 export async function runtimeSnapshot(bench: Bench): Promise<Map<string, number>> {
@@ -44,6 +46,8 @@ export async function runtimeSnapshot(bench: Bench): Promise<Map<string, number>
   for (const line of (await res.text()).split('\n')) {
     const m = RUNTIME.exec(line);
     if (m) out.set(m[2] ? `${m[1]!.includes('_sum') ? 'sum' : 'count'} ${m[2]}` : m[1]!, Number(m[3]));
+    const short = GC_SHORT.exec(line);
+    if (short) out.set(`short ${short[1]}`, Number(short[2]));
   }
   return out;
 }
@@ -58,7 +62,8 @@ export function runtimeBetween(before: Map<string, number>, after: Map<string, n
   for (const kind of ['major', 'minor', 'incremental', 'weakcb']) {
     const n = (after.get(`count ${kind}`) ?? 0) - (before.get(`count ${kind}`) ?? 0);
     const ms = ((after.get(`sum ${kind}`) ?? 0) - (before.get(`sum ${kind}`) ?? 0)) * 1000;
-    if (n > 0) gc.push(`${kind} ${n} (${ms.toFixed(0)} ms)`);
+    const long = n - ((after.get(`short ${kind}`) ?? 0) - (before.get(`short ${kind}`) ?? 0));
+    if (n > 0) gc.push(`${kind} ${n} (${ms.toFixed(0)} ms; ${long} over 10 ms)`);
   }
   const lag = (k: string) => ((after.get(`eventloop_lag_${k}_seconds`) ?? 0) * 1000).toFixed(0);
   return `event loop delay max ${lag('max')} ms, p99 ${lag('p99')} ms; GC ${gc.join(', ') || 'none'}`;
