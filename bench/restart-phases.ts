@@ -65,6 +65,15 @@ async function burstOurs(bench: Bench, ids: string[], round: number): Promise<nu
   return rate;
 }
 
+/** Updates of the workspaces table so far, and how many were heap-only (Postgres's statistics, a little behind). */
+async function rowUpdates(bench: Bench): Promise<{ upd: number; hot: number }> {
+  await bench.pool.query('select pg_stat_force_next_flush()').catch(() => undefined);
+  const { rows } = await bench.pool.query<{ upd: number; hot: number }>(
+    "select n_tup_upd::int as upd, n_tup_hot_upd::int as hot from pg_stat_user_tables where relname = 'workspaces'",
+  );
+  return rows[0] ?? { upd: 0, hot: 0 };
+}
+
 /**
  * P2 + P5 (worker): BENCH_P2_ROUNDS bursts of ours, each between two direct bursts (direct, ours,
  * direct, ours, direct): the ratio is the mean of ours over the mean of the direct ones. The
@@ -87,6 +96,7 @@ export async function benchBurst(bench: Bench, ids: string[], plains: Docker.Con
   const direct: DirectBurst[] = [await measured('direct', () => burstPlain(plain, BURST_WIDTH))];
   const ours: number[] = [];
   const before = await snapshot(bench);
+  const updates = await rowUpdates(bench);
   const rss = sampleRss(bench.worker!.pid);
   for (let round = 0; round < P2_ROUNDS; round++) {
     ours.push(await measured('ours', () => burstOurs(bench, ids, round)));
@@ -95,6 +105,8 @@ export async function benchBurst(bench: Bench, ids: string[], plains: Docker.Con
   const workerPeak = rss.stop();
   note(`p2 direct, in order around ours: ${direct.map(describeBurst).join('; ')} (the baseline is their mean)`);
   note(`p2 CPU per burst, in order: ${cpu.join('; ')}`);
+  const after = await rowUpdates(bench);
+  note(`p2 workspaces row updates during the bursts: ${after.upd - updates.upd}, ${after.hot - updates.hot} of them HOT (no index touched)`);
   note(`p2 ours, per step (mean over the ${P2_ROUNDS * ids.length} restarts, ${BURST_WIDTH} at once): ${stepMeans(before, await snapshot(bench))}`);
   record('p2.burst', `burst of ${ids.length} restarts, ${BURST_WIDTH} at once, mean of ${P2_ROUNDS} (vs dockerode, ${BURST_WIDTH} at once, between them)`, meanOf(ours), meanOf(direct.map((d) => d.rate)), 'restarts/s', {
     kind: 'ratio-at-least',
