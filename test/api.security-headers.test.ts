@@ -38,6 +38,23 @@ describe('security headers', () => {
     expectHardened(queues.headers, 'GET /admin/queues/api/queues');
   });
 
+  it('sends them on the watch streams too (answers written past Fastify, as Server-Sent Events)', async () => {
+    for (const [path, headers] of [
+      ['/v1/watch', { authorization: `Bearer ${stack.token}` }],
+      ['/admin/watch', basic()],
+    ] as const) {
+      const abort = new AbortController();
+      const res = await fetch(`${stack.url}${path}`, { headers: { accept: 'text/event-stream', ...headers }, signal: abort.signal });
+      try {
+        expect(res.status, path).toBe(200);
+        expect(res.headers.get('content-type'), path).toMatch(/^text\/event-stream/);
+        expectHardened(res.headers, path);
+      } finally {
+        abort.abort();
+      }
+    }
+  });
+
   it('sends them on the admin pages, the queue UI and the API docs', async () => {
     for (const path of ['/admin/workspaces', '/admin/hosts', '/admin/queues', '/admin/queues/queue/dead-letter', '/docs/']) {
       const res = await stack.request('GET', path, { token: null, headers: basic() });

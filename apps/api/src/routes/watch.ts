@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -83,7 +84,15 @@ export function registerWatchRoutes(app: FastifyInstance, deps: ApiDeps) {
     reply.hijack();
     const res = reply.raw;
     streams.add(res);
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    // the headers hooks set on the reply (the security headers) go out with the stream's own
+    const fromHooks = Object.fromEntries(Object.entries(reply.getHeaders()).filter(([, v]) => v !== undefined)) as OutgoingHttpHeaders;
+    res.writeHead(200, {
+      ...fromHooks,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     res.write(`retry: 1000\nid: ${formatCursor(after)}\n\n`);
     const unsubscribe = feed.subscribe(filter, after, (row, at) => {
       res.write(`id: ${formatCursor(at)}\ndata: ${JSON.stringify(toWatchEventJson(row))}\n\n`);
