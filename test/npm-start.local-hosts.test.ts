@@ -138,7 +138,10 @@ describe('LOCAL_HOSTS npm start', () => {
 
     await waitFor('Dockyard is ready', async () => output.includes('Dockyard is ready') || undefined, { timeoutMs: 90_000, intervalMs: 200 });
     const readyAfterMs = Date.now() - t0;
-    for (const name of HOSTS) expect(output).toMatch(new RegExp(`\\[dockyard\\]\\s+${name}\\s+engine unix://`));
+    // the banner is written a line at a time: its host lines may arrive after its first one
+    const hostLine = (name: string) => new RegExp(`\\[dockyard\\]\\s+${name}\\s+engine unix://`);
+    await waitFor('the ready banner', async () => HOSTS.every((name) => hostLine(name).test(output)) || undefined, { timeoutMs: 5_000, intervalMs: 50 });
+    for (const name of HOSTS) expect(output).toMatch(hostLine(name));
 
     // the engines: three dockerds started by npm start, each naming its host in its data-root and socket
     started = descendants(child.pid!);

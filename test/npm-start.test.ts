@@ -82,6 +82,8 @@ describe('npm start', () => {
     child.stderr!.on('data', (d) => (output += d));
     const base = `http://127.0.0.1:${port}`;
     await waitFor('Dockyard is ready', async () => output.includes('Dockyard is ready') || undefined, { timeoutMs: 120_000 });
+    // the banner is written a line at a time: its lines may arrive after the first one
+    await waitFor('the ready banner', async () => output.includes('  secrets:') || undefined, { timeoutMs: 5_000, intervalMs: 50 });
     expect(output).toContain(`${base}/admin/queues`);
     expect(output).not.toContain(token); // an operator-set token is never echoed
     // the api and the worker run their compiled builds with plain node, as production does: no tsx
