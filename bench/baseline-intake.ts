@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { percentileOfSorted, tailTimeline } from './latencies.ts';
+import { percentileOf, tailTimeline } from './latencies.ts';
 
 export interface BaselineInput {
   databaseUrl: string;
@@ -85,13 +85,12 @@ await run(Math.min(200, input.ops)); // warm-up: connections opened, statements 
 const cpuBefore = process.cpuUsage();
 const { took, answers, seconds } = await run(input.ops);
 const cpu = process.cpuUsage(cpuBefore);
-const sorted = [...took].sort((a, b) => a - b);
 const result: BaselineResult = {
   ops: took.length,
   durationS: seconds,
   rps: took.length / seconds,
-  p50: percentileOfSorted(sorted, 50),
-  p99: percentileOfSorted(sorted, 99),
+  p50: percentileOf(took, 50),
+  p99: percentileOf(took, 99),
   tail: tailTimeline(answers, seconds * 1000),
   latencies: took,
   cpuS: (cpu.user + cpu.system) / 1e6,

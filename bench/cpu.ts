@@ -7,14 +7,19 @@ import path from 'node:path';
 
 const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux this runs on
 
-/** CPU seconds a process has used so far (user + system), or NaN once it has exited. */
-export function cpuSeconds(pid: number): number {
+/** The fields of /proc/<pid>/stat from the third (state) on, or undefined once the process has exited. */
+function statOf(pid: number): string[] | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime (fields 14, 15)
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   } catch {
-    return Number.NaN;
+    return undefined;
   }
+}
+
+/** CPU seconds a process has used so far (user + system), or NaN once it has exited. */
+function cpuSeconds(pid: number): number {
+  const fields = statOf(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND : Number.NaN; // utime, stime (fields 14, 15)
 }
 
 /** The machine's busy and total CPU time so far (all cores, /proc/stat), in seconds. */
@@ -29,8 +34,8 @@ function machineSeconds(): { busy: number; total: number } {
 /** A process, or a group of them read anew each time (e.g. Postgres: its postmaster and every backend). */
 export type CpuTarget = number | undefined | (() => number[]);
 
-/** CPU used between now and stop(): each named process's (or group's) seconds and the machine's busy cores. */
-export function measureCpu(targets: Record<string, CpuTarget>): { stop(): string } {
+/** CPU used between now and stop(): each named process's (or group's) seconds, and in words with the machine's busy cores. */
+export function measureCpu(targets: Record<string, CpuTarget>): { stop(): { text: string; seconds: Record<string, number> } } {
   const pidsOf = (t: CpuTarget): number[] => (t === undefined ? [] : typeof t === 'number' ? [t] : t());
   const read = (t: CpuTarget) => new Map(pidsOf(t).map((pid) => [pid, cpuSeconds(pid)] as const));
   const start = Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, read(t)]));
@@ -40,14 +45,16 @@ export function measureCpu(targets: Record<string, CpuTarget>): { stop(): string
     stop() {
       const now = machineSeconds();
       const wall = (now.total - machine.total) / cores;
-      const parts: string[] = [];
+      const seconds: Record<string, number> = {};
       for (const [k, t] of Object.entries(targets)) {
-        let used = 0;
+        const pids = read(t);
+        if (pids.size === 0) continue;
         // a process that started since counts from zero; one that exited since is left out
-        for (const [pid, s] of read(t)) if (Number.isFinite(s)) used += s - (start[k]!.get(pid) ?? 0);
-        if (pidsOf(t).length > 0) parts.push(`${k} ${used.toFixed(2)} s`);
+        seconds[k] = [...pids].reduce((used, [pid, s]) => (Number.isFinite(s) ? used + s - (start[k]!.get(pid) ?? 0) : used), 0);
       }
-      return `${parts.join(', ')}; the machine ${((now.busy - machine.busy) / Math.max(0.01, wall)).toFixed(2)} of ${cores} cores busy over ${wall.toFixed(1)} s`;
+      const parts = Object.entries(seconds).map(([k, used]) => `${k} ${used.toFixed(2)} s`);
+      const text = `${parts.join(', ')}; the machine ${((now.busy - machine.busy) / Math.max(0.01, wall)).toFixed(2)} of ${cores} cores busy over ${wall.toFixed(1)} s`;
+      return { text, seconds };
     },
   };
 }
@@ -62,13 +69,7 @@ function argsOf(pid: number): string[] {
   }
 }
 
-function parentOf(pid: number): number {
-  try {
-    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-  } catch {
-    return -1;
-  }
-}
+const parentOf = (pid: number): number => Number(statOf(pid)?.[1] ?? -1);
 
 /** The engine's own processes (read only, never signalled): the dockerd serving `dockerHost` and the containerd it started. */
 export function enginePids(dockerHost: string): { dockerd?: number; containerd?: number } {

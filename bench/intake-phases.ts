@@ -2,7 +2,7 @@
 // autocannon at 50 connections from a process of its own, each next to its baseline process.
 import type { BaselineInput, BaselineResult } from './baseline-intake.ts';
 import type { LoadInput, LoadResult } from './load.ts';
-import { cpuSeconds, measureCpu, servicePids } from './cpu.ts';
+import { measureCpu, servicePids } from './cpu.ts';
 import { runHelper, sampleRss, startHelper } from './procs.ts';
 import { sampleActivity } from './pg-activity.ts';
 import { API_APP, WORKER_APP, countIdleOnline, waitIdle, type Bench } from './stack.ts';
@@ -63,16 +63,16 @@ export async function benchRestartIntake(bench: Bench, ids: string[]): Promise<v
   let apiCpuS = 0;
   for (let round = 0; round < P3_ROUNDS; round++) {
     let cpu = measureCpu(pids);
-    const apiBefore = cpuSeconds(bench.api!.pid);
     ours.push(await load(bench, 'POST', restartTargets(ids), { amount: Math.round(P3_REQUESTS / P3_ROUNDS), warmup: WARMUP }));
-    apiCpuS += cpuSeconds(bench.api!.pid) - apiBefore;
-    cpuOurs.push(cpu.stop());
+    const used = cpu.stop();
+    apiCpuS += used.seconds.api ?? 0;
+    cpuOurs.push(used.text);
     warnIfRefused('p3', ours.at(-1)!);
     if (round === 0) note(`p3 Postgres sessions during the first round of ours: ${await activity.stop()}`);
     busy.push(ids.length - (await countIdleOnline(bench.pool, ids)));
     cpu = measureCpu(pids);
     base.push(await baseline(bench, ids, CONNECTIONS, Math.round(BASELINE_OPS / P3_ROUNDS)));
-    cpuBase.push(cpu.stop());
+    cpuBase.push(cpu.stop().text);
   }
   const apiPeak = rss.stop();
   busy.push(ids.length - (await countIdleOnline(bench.pool, ids)));
@@ -152,7 +152,7 @@ export async function benchIdleIntake(bench: Bench, ids: string[]): Promise<void
   const activity = sampleActivity(bench.pool, [API_APP]);
   const cpu = measureCpu({ api: bench.api?.pid });
   const ours = await load(bench, 'POST', restartTargets(ids), { amount: P3_IDLE_REQUESTS });
-  note(`p3 idle, CPU during the intake at ${CONNECTIONS} connections (${ours.requests} requests): ${cpu.stop()}`);
+  note(`p3 idle, CPU during the intake at ${CONNECTIONS} connections (${ours.requests} requests): ${cpu.stop().text}`);
   note(`p3 idle, Postgres sessions during the intake at ${CONNECTIONS} connections: ${await activity.stop()}`);
   warnIfRefused('p3 idle', ours);
   say('p3 idle ours, one at a time (worker stopped)', ours1);

@@ -1,8 +1,9 @@
 // Latencies of the load generator (bench/load.ts) and the intake baseline (bench/baseline-intake.ts):
 // where a run's slowest answers fell, and runs measured in rounds taken together.
 
-/** The p-th percentile of ascending latencies (nearest rank). */
-export function percentileOfSorted(sorted: number[], p: number): number {
+/** The p-th percentile (nearest rank); the bench's one percentile (bench/targets.ts re-exports it). */
+export function percentileOf(xs: number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
@@ -23,13 +24,13 @@ export interface Round {
 
 /** Rounds of one side taken as one run: answers over the time they took, percentiles over every answer. */
 export function combineRounds(rounds: Round[]): { rps: number; p50: number; p99: number; tail: string; requests: number } {
-  const all = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const all = rounds.flatMap((r) => r.latencies);
   const seconds = rounds.reduce((sum, r) => sum + r.durationS, 0);
   return {
     requests: all.length,
     rps: all.length / seconds,
-    p50: percentileOfSorted(all, 50),
-    p99: percentileOfSorted(all, 99),
+    p50: percentileOf(all, 50),
+    p99: percentileOf(all, 99),
     tail: rounds.map((r, i) => `round ${i + 1}: ${r.tail}`).join('; '),
   };
 }

@@ -90,7 +90,7 @@ export async function benchBurst(bench: Bench, ids: string[], plains: Docker.Con
   const measured = async <T>(what: string, burst: () => Promise<T>): Promise<T> => {
     const m = measureCpu(pids);
     const out = await burst();
-    cpu.push(`${what}: ${m.stop()}`);
+    cpu.push(`${what}: ${m.stop().text}`);
     return out;
   };
   const direct: DirectBurst[] = [await measured('direct', () => burstPlain(plain, BURST_WIDTH))];

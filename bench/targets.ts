@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO } from './procs.ts';
+import { percentileOf } from './latencies.ts';
 
 export type Check =
   | { kind: 'ratio-at-least' | 'ratio-at-most'; value: number }
@@ -90,9 +91,6 @@ export function writeResults(): string {
   return file;
 }
 
-export const percentileOf = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)]!;
-};
+export { percentileOf };
 export const medianOf = (xs: number[]) => percentileOf(xs, 50);
 export const meanOf = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
