@@ -26,6 +26,7 @@ export * from './db/watch.ts';
 export * from './db/idempotency-keys.ts';
 export * from './db/dead-letters.ts';
 export * from './db/run-slot.ts';
+export * from './db/run-slot-claim.ts';
 export * from './db/installation.ts';
 export * from './db/workspace-status.ts';
 export * from './db/hosts.ts';

@@ -41,7 +41,7 @@ export function makeJobContext(deps: WorkerDeps, run: JobRun, workspace: Workspa
  * writes its final transition, which frees its run slot too. Any error becomes the
  * attempt's failure outcome.
  */
-export async function runAttempt(ctx: JobContext, run: JobRun, claim: { entered?: boolean; fresh?: boolean } = {}): Promise<AttemptOutcome> {
+export async function runAttempt(ctx: JobContext, run: JobRun, claim: { entered?: boolean; fresh?: boolean; stepWritten?: string } = {}): Promise<AttemptOutcome> {
   const definition = jobDefinitions[ctx.action.kind] as JobDefinition<typeof ctx.action.kind>;
   const checkpoint: Checkpoint = ctx.job.data.checkpoint ?? { done: [], state: {} };
   const of = definition.steps.length;
@@ -49,8 +49,8 @@ export async function runAttempt(ctx: JobContext, run: JobRun, claim: { entered?
   let began: number | null = null;
   // the last checkpoint written, awaited together with the next step's own writes
   let saving: Promise<unknown> = Promise.resolve();
-  let stepWritten: StepName | null = null;
-  // the entering transition (unless the claim's transaction wrote it), awaited with the first step's progress
+  let stepWritten = (claim.stepWritten ?? null) as StepName | null;
+  // the entering transition (unless the claim wrote it), awaited with the first step's progress
   let entry: Promise<void> | undefined;
   try {
     const entering = enteringTransition(ctx.workspace, ctx.action);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import { LifecycleJob, claimFreeRunSlot, claimRunSlot, lockWorkspace, withTransaction, writeTransition, type ClaimResult, type Fence, type Logger } from '@dockyard/shared';
 import type { LifecycleJobRun, WorkerDeps } from './context.ts';
-import { enteringTransition } from './definitions.ts';
+import { enteringTransition, jobDefinitions } from './definitions.ts';
 
 /** How long a job waits before asking again while another job holds its workspace. */
 const BUSY_RETRY_MS = 500;
@@ -34,24 +34,28 @@ export function beginRun(deps: WorkerDeps, job: LifecycleJobRun): JobRun {
 }
 
 /**
- * A claim, whether it also wrote the job's entering transition, and whether it was the job's
- * first from a free slot (`fresh`: no earlier execution of any job can have left a volume
- * helper behind, so the job removes one only if it used one).
+ * A claim, whether it also wrote the job's entering transition, the step it wrote (`stepWritten`:
+ * the job's first), and whether it was the job's first from a free slot (`fresh`: no earlier
+ * execution of any job can have left a volume helper behind, so the job removes one only if it
+ * used one).
  */
-export type Claim = ClaimResult & { entered?: boolean; fresh?: boolean };
+export type Claim = ClaimResult & { entered?: boolean; fresh?: boolean; stepWritten?: string };
 
 /**
  * Take the workspace's run slot. The common case (this job waits in the queued slot and
- * nothing runs) is one statement, and the job then writes its entering transition (one more).
- * Every other case takes the row lock: a retry re-claiming its slot, a takeover of an expired
- * lease, a busy or superseded job; there, the same transaction writes the entering transition
- * too. A refused entering write (a removed workspace) leaves it to the job, which then stops
- * as before.
+ * nothing runs) is one statement, which also writes the job's entering transition and its first
+ * step. Every other case takes the row lock: a retry re-claiming its slot, a takeover of an
+ * expired lease, a busy or superseded job; there, the same transaction writes the entering
+ * transition too. A refused entering write (a removed workspace) leaves it to the job, which
+ * then stops as before.
  */
 export async function claimWorkspace(deps: WorkerDeps, run: JobRun): Promise<Claim> {
   const lease = { jobId: run.fence.jobId, token: run.fence.token, leaseMs: deps.config.timing.LEASE_MS };
-  const free = await claimFreeRunSlot(deps.pool, { workspaceId: run.workspaceId, ...lease });
-  if (free) return { ...free, fresh: true };
+  const definition = jobDefinitions[run.job.name];
+  const firstStep = definition.steps[0]?.name ?? null;
+  const entry = { kind: run.job.name, enters: definition.enters, firstStep, attempt: run.attempt };
+  const free = await claimFreeRunSlot(deps.pool, { workspaceId: run.workspaceId, ...lease, ...entry });
+  if (free) return { ...free, fresh: true, stepWritten: firstStep ?? undefined };
   return withTransaction(deps.pool, async (client): Promise<Claim> => {
     const row = await lockWorkspace(client, run.workspaceId);
     if (!row) return { kind: 'superseded', reason: 'workspace does not exist' };

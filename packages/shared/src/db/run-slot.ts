@@ -51,28 +51,15 @@ export async function claimRunSlot(
   return { kind: 'superseded', reason: `job ${p.jobId} no longer holds workspace ${row.id} (generation ${row.generation})` };
 }
 
-/**
- * The common claim in one statement, without a transaction or a row read first: jobId waits in
- * the queued slot and nothing runs. Undefined in every other case (a retry re-claiming, a
- * takeover, a busy or superseded job, a missing workspace): those go through claimRunSlot.
- */
-export async function claimFreeRunSlot(q: Queryable, p: { workspaceId: string; jobId: string; token: string; leaseMs: number }): Promise<ClaimResult | undefined> {
-  const claimed = await takeQueued(q, p.workspaceId, p, p.jobId);
-  return claimed && { kind: 'claimed', action: claimed.running_action!, row: claimed };
-}
-
-/**
- * Move the queued job into the running slot under a new token and lease. `onlyFor`: only if that
- * job is the queued one and nothing runs (else the caller checked under the row lock).
- */
-async function takeQueued(q: Queryable, workspaceId: string, p: { token: string; leaseMs: number }, onlyFor?: string): Promise<WorkspaceRow | undefined> {
+/** Move the queued job into the running slot under a new token and lease (the caller holds the row lock). */
+async function takeQueued(q: Queryable, workspaceId: string, p: { token: string; leaseMs: number }): Promise<WorkspaceRow | undefined> {
   const { rows } = await q.query<WorkspaceRow>(
     `update workspaces set running_job_id = queued_job_id, running_action = queued_action,
             running_token = $2::uuid, lease_until = now() + make_interval(secs => $3::float8 / 1000),
             queued_job_id = null, queued_action = null, updated_at = now()
-      where id = $1::uuid and ($4::text is null or (queued_job_id = $4 and running_job_id is null))
+      where id = $1::uuid
       returning *`,
-    [workspaceId, p.token, p.leaseMs, onlyFor ?? null],
+    [workspaceId, p.token, p.leaseMs],
   );
   return rows[0];
 }
