@@ -57,6 +57,8 @@ export interface WorkspaceDocker {
   ensureNetwork(name: string): Promise<void>;
   /** the regular files in the config volume, as paths relative to its root */
   listVolumeFiles(workspaceId: string, image: string): Promise<Set<string>>;
+  /** ensureVolume, then listVolumeFiles, with one engine inspect of the volume for both */
+  ensureVolumeFiles(workspaceId: string, image: string): Promise<{ created: boolean; files: Set<string> }>;
   writeVolume(workspaceId: string, image: string, entries: FileEntry[]): Promise<void>;
   /** the config volume as a tar (entries `./…`), or undefined when there is no volume */
   exportVolume(workspaceId: string, image: string): Promise<Buffer | undefined>;

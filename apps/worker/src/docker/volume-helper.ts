@@ -72,10 +72,10 @@ export function makeVolumeHelper(docker: Docker, labels: DockerLabels, local?: R
     release: (workspaceId: string, opts: { onlyIfUsed?: boolean } = {}) =>
       opts.onlyIfUsed && !inUse.has(workspaceId) ? Promise.resolve() : dockerCall(`remove volume helper of ${workspaceId}`, () => remove(workspaceId)),
 
-    /** the regular files in the volume, as paths relative to its root (from its folder when this process sees it) */
-    listFiles(workspaceId: string, image: string): Promise<Set<string>> {
+    /** the regular files in the volume, as paths relative to its root (from its folder when this process sees it; `known`: the volume's inspect, just made) */
+    listFiles(workspaceId: string, image: string, known?: Docker.VolumeInspectInfo): Promise<Set<string>> {
       return dockerCall(`read volume ${volumeNameOf(workspaceId)}`, async () => {
-        const files = await local?.listFiles(volumeNameOf(workspaceId));
+        const files = await local?.listFiles(volumeNameOf(workspaceId), known);
         return files ?? listArchiveFiles(await (await helper(workspaceId, image)).getArchive({ path: `${CONFIGS_PATH}/.` }));
       });
     },

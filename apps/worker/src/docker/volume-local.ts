@@ -18,9 +18,9 @@ import type Docker from 'dockerode';
 export function makeLocalVolumeReader(docker: Docker, enabled: boolean) {
   const local = enabled && typeof (docker.modem as { socketPath?: unknown }).socketPath === 'string';
 
-  async function directoryOf(volumeName: string): Promise<string | undefined> {
+  async function directoryOf(volumeName: string, known?: Docker.VolumeInspectInfo): Promise<string | undefined> {
     if (!local) return undefined;
-    const info = (await docker.getVolume(volumeName).inspect()) as Docker.VolumeInspectInfo & { CreatedAt?: string };
+    const info = (known ?? (await docker.getVolume(volumeName).inspect())) as Docker.VolumeInspectInfo & { CreatedAt?: string };
     if (info.Driver !== 'local' || Object.keys(info.Options ?? {}).length > 0 || !info.Mountpoint || !info.CreatedAt) return undefined;
     try {
       const data = await stat(info.Mountpoint);
@@ -34,9 +34,9 @@ export function makeLocalVolumeReader(docker: Docker, enabled: boolean) {
   }
 
   return {
-    /** the regular files in the volume (paths relative to its root), or undefined: read it through the engine */
-    async listFiles(volumeName: string): Promise<Set<string> | undefined> {
-      const dir = await directoryOf(volumeName);
+    /** the regular files in the volume (paths relative to its root), or undefined: read it through the engine; `known`: its inspect, just made */
+    async listFiles(volumeName: string, known?: Docker.VolumeInspectInfo): Promise<Set<string> | undefined> {
+      const dir = await directoryOf(volumeName, known);
       if (!dir) return undefined;
       try {
         const files = new Set<string>();

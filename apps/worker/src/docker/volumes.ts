@@ -7,19 +7,19 @@ import type { DockerLabels } from './labels.ts';
 /** Config and data volumes: created inspect-first, removed only when this installation may. */
 export function makeVolumes(docker: Docker, labels: DockerLabels, removeHelper: (workspaceId: string) => Promise<void>) {
   return {
-    /** true when this call created the volume (so it is empty) */
-    async ensureVolume(workspaceId: string): Promise<boolean> {
+    /** the config volume's inspect, or undefined when this call created it (so it is empty) */
+    async ensureVolume(workspaceId: string): Promise<Docker.VolumeInspectInfo | undefined> {
       const name = volumeNameOf(workspaceId);
       return dockerCall(`create volume ${name}`, async () => {
         try {
           const info = await docker.getVolume(name).inspect();
           labels.assertManaged('volume', name, info.Labels);
-          return false;
+          return info;
         } catch (err) {
           if (statusOf(err) !== 404) throw err;
         }
         await docker.createVolume({ Name: name, Labels: labels.of(workspaceId) });
-        return true;
+        return undefined;
       });
     },
 

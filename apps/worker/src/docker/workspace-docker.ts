@@ -24,6 +24,11 @@ export function makeWorkspaceDocker(docker: Docker, opts: WorkspaceDockerOptions
   const volumes = makeVolumes(docker, labels, helper.remove);
   return {
     ...volumes,
+    ensureVolume: async (workspaceId) => (await volumes.ensureVolume(workspaceId)) === undefined,
+    ensureVolumeFiles: async (workspaceId, image) => {
+      const known = await volumes.ensureVolume(workspaceId);
+      return { created: known === undefined, files: await helper.listFiles(workspaceId, image, known) };
+    },
     exportVolume: async (workspaceId, image) => ((await volumes.hasVolume(workspaceId)) ? helper.exportArchive(workspaceId, image) : undefined),
     importVolume: helper.importArchive,
     ...makeContainers(docker, labels, opts.network),
