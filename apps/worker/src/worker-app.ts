@@ -11,6 +11,7 @@ import { joinFleet, keepHeartbeat, placeWaitingNow } from './control/host-presen
 import { makeHostFence, removeStaleCopies } from './control/fencing.ts';
 import { watchFleet } from './control/fleet-watch.ts';
 import { startWorkerReports } from './control/worker-report.ts';
+import { makeHeldWorkspaces } from './jobs/held.ts';
 
 /** Wire and start everything a worker process runs for its host; `close()` stops it in reverse order. */
 export async function startWorker(config: WorkerConfig, log: Logger) {
@@ -34,7 +35,7 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
   // the job metrics' increments are summed for a second and written in one pipeline (flushed on close)
   const metricsStore = makeMetricsStore(async () => redis, config.queuePrefix, 1000);
   const metrics = makeWorkerMetrics(metricsStore, (err) => log.warn({ err }, 'metrics write failed'));
-  const deps = { pool, docker, queues, config, log, metrics, secrets: makeSecretBox(config.secretKeys) };
+  const deps = { pool, docker, queues, config, log, metrics, secrets: makeSecretBox(config.secretKeys), held: makeHeldWorkspaces() };
   // a lost host's worker may come back as a new process: its stale copies go before any job runs
   if (config.roles.includes('jobs')) await removeStaleCopies({ pool, docker, config, log, installationId }).catch((err) => log.warn({ err }, 'could not remove stale copies; the reconciler reports them'));
   const workers = config.roles.includes('jobs') ? startLifecycleWorkers(deps, bull) : [];
@@ -58,7 +59,7 @@ export async function startWorker(config: WorkerConfig, log: Logger) {
   const lead = (key: string, task: (signal: AbortSignal) => Promise<void>) =>
     leaders.push(runAsLeader({ redis, key: `${config.queuePrefix}:leader:${key}`, ttlMs: config.timing.LEADER_TTL_MS, log, task }));
   if (config.roles.includes('watcher')) {
-    const watcherDeps = { ...placement, docker, redis, metrics, prefix: config.queuePrefix, log: log.child({ loop: 'watcher' }) };
+    const watcherDeps = { ...placement, docker, redis, metrics, held: deps.held, prefix: config.queuePrefix, log: log.child({ loop: 'watcher' }) };
     lead(`watcher:${host}`, (s) => watchContainerEvents(watcherDeps, s));
   }
   if (config.roles.includes('reconciler')) {

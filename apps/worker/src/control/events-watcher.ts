@@ -3,6 +3,7 @@ import { messageOf, requestAutoRestart, type ActionDeps } from '@dockyard/shared
 import type { DockerEvent, WorkspaceDocker } from '../docker/workspace-docker.ts';
 import { countAutoRestart, type WorkerMetrics } from '../metrics.ts';
 import { sleep } from './leader.ts';
+import type { HeldWorkspaces } from '../jobs/held.ts';
 
 export interface WatcherDeps extends ActionDeps {
   docker: WorkspaceDocker;
@@ -12,9 +13,18 @@ export interface WatcherDeps extends ActionDeps {
   installationId: string;
   /** the host whose engine this watcher follows */
   host: string;
+  /** workspaces a job of this process holds: their deaths are the job's (see HeldWorkspaces) */
+  held?: Pick<HeldWorkspaces, 'has'>;
 }
 
 const RECONNECT_MAX_MS = 10_000;
+/**
+ * The position is stored at most this often (and when the stream ends), not after every event:
+ * a new leader resumes from at most this much earlier and hears those events again, which
+ * changes nothing (a death already handled finds its restart queued or done, or its container
+ * started since).
+ */
+const POSITION_SAVE_MS = 1_000;
 
 /** What an event means for auto-restart, or undefined when it means nothing. */
 function causeOf(e: DockerEvent): { cause: string; detail?: string } | undefined {
@@ -41,6 +51,18 @@ export async function watchContainerEvents(deps: WatcherDeps, signal: AbortSigna
     await deps.redis.set(sinceKey, since);
   }
   let failures = 0;
+  let saved = since;
+  let saving: NodeJS.Timeout | undefined;
+  const save = async () => {
+    clearTimeout(saving);
+    saving = undefined;
+    if (since === saved) return;
+    const position = since!;
+    await deps.redis.set(sinceKey, position).then(
+      () => (saved = position),
+      (err) => deps.log.warn({ err: messageOf(err) }, 'could not store the events position; it is stored with the next one'),
+    );
+  };
   deps.log.info({ since }, 'docker events watcher started');
   while (!signal.aborted) {
     try {
@@ -49,12 +71,14 @@ export async function watchContainerEvents(deps: WatcherDeps, signal: AbortSigna
       for await (const event of events) {
         await handleEvent(deps, event);
         since = toSince(event.timeNano + 1);
-        await deps.redis.set(sinceKey, since);
+        saving ??= setTimeout(() => void save(), POSITION_SAVE_MS);
       }
     } catch (err) {
       if (signal.aborted) break;
       failures++;
       deps.log.warn({ err: messageOf(err), failures }, 'docker events stream failed; reconnecting');
+    } finally {
+      await save();
     }
     if (!signal.aborted) await sleep(Math.min(250 * 2 ** failures, RECONNECT_MAX_MS), signal);
   }
@@ -68,6 +92,10 @@ async function handleEvent(deps: WatcherDeps, event: DockerEvent): Promise<void>
   const what = causeOf(event);
   if (!what) return;
   const log = deps.log.child({ workspaceId: event.workspaceId, action: event.action });
+  if (deps.held?.has(event.workspaceId!)) {
+    log.debug('a job of this process holds the workspace: it re-checks the container when it lets go');
+    return;
+  }
   // Asked only when the report would restart (not for a job's own stop): a container started
   // again after this death (e.g. by Dockyard's own restart) makes this event history; a later
   // death of the new run has an event of its own.

@@ -4,6 +4,7 @@ import type { Action, ActionKind, AttemptRecord, Endpoint, Fence, LifecycleJob, 
 import type { WorkerConfig } from '../config.ts';
 import type { WorkspaceDocker } from '../docker/workspace-docker.ts';
 import type { WorkerMetrics } from '../metrics.ts';
+import type { HeldWorkspaces } from './held.ts';
 
 /** Long-lived dependencies of every job, passed explicitly (no module globals). */
 export interface WorkerDeps {
@@ -15,6 +16,8 @@ export interface WorkerDeps {
   metrics: WorkerMetrics;
   /** opens the workspace's sealed env where its container is made (SECRETS_KEY, SECRETS_KEY_PREVIOUS) */
   secrets: SecretBox;
+  /** the workspaces this process's jobs hold (claimed, not yet released), for the events watcher */
+  held: HeldWorkspaces;
 }
 
 /** Every step of every job. The workspace's `step` column holds one of these while a job runs, `queued` while one waits, else null. */

@@ -3,7 +3,7 @@ import type { JobResult, LifecycleJobRun, WorkerDeps } from './context.ts';
 import { beginRun, claimWorkspace, holdingLease, waitWhileBusy } from './claim.ts';
 import { makeJobContext, runAttempt } from './attempt.ts';
 import { checkAfterRelease, releaseWorkspace } from './release.ts';
-import { recordOutcome, settle } from './outcome.ts';
+import { recordOutcome, settle, type AttemptOutcome } from './outcome.ts';
 
 /**
  * The BullMQ processor of every lifecycle queue, in its phases: claim the workspace's
@@ -23,8 +23,15 @@ export function makeProcessor(deps: WorkerDeps) {
     if (claim.tookOverFrom) run.log.warn({ from: claim.tookOverFrom }, 'took over a workspace whose job lease expired');
 
     const ctx = makeJobContext(deps, run, claim.row, claim.action);
-    const outcome = await holdingLease(deps, run, () => renewLease(deps.pool, run.fence, deps.config.timing.LEASE_MS), () => runAttempt(ctx, run, claim));
-    await releaseWorkspace(deps, run, outcome);
+    // while held, the events watcher leaves this workspace's deaths to the job: it re-checks its container after the release
+    deps.held.hold(run.workspaceId);
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await holdingLease(deps, run, () => renewLease(deps.pool, run.fence, deps.config.timing.LEASE_MS), () => runAttempt(ctx, run, claim));
+      await releaseWorkspace(deps, run, outcome);
+    } finally {
+      deps.held.release(run.workspaceId);
+    }
     await checkAfterRelease(deps, run, outcome);
     recordOutcome(deps, run, outcome);
     return settle(outcome);
