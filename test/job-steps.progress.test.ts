@@ -18,7 +18,14 @@ describe('job steps in the queue UI: progress and one log line per step', () => 
       const j = await stack.queues.restart.getJob(restart.body.jobId);
       return (await j?.isCompleted()) ? j : undefined;
     });
-    expect(job!.progress).toEqual({ step: 'wait-running', index: 6, of: 6 });
+    // the step it was in, with the checkpoint it started from: the steps done and what they found
+    expect(job!.progress).toEqual({
+      step: 'wait-running',
+      index: 6,
+      of: 6,
+      done: ['stop-container', 'preflight', 'recover', 'create-container', 'start'],
+      state: { stopped: true, hasConfig: true, hasMarker: true, branch: 'volume healthy' },
+    });
 
     const { logs } = await stack.queues.restart.getJobLogs(restart.body.jobId);
     const steps = ['stop-container', 'preflight', 'recover', 'create-container', 'start', 'wait-running'];
@@ -38,7 +45,7 @@ describe('job steps in the queue UI: progress and one log line per step', () => 
     await stack.waitForStatus(workspace.id, 'failed', 60_000);
     await stack.waitForIdle(workspace.id);
     const job = await stack.queues.provision.getJob(jobId);
-    expect(job!.progress).toEqual({ step: 'seed', index: 2, of: 6 });
+    expect(job!.progress).toEqual({ step: 'seed', index: 2, of: 6, done: ['create-volume'], state: { volumeCreated: true } });
     const { logs } = await stack.queues.provision.getJobLogs(jobId);
     expect(logs[0]).toMatch(/^attempt 1 \[1\/6\] create-volume: done in \d+ ms .* volumeCreated=true$/);
     expect(logs[1]).toMatch(/^attempt 1 \[2\/6\] seed: failed after \d+ ms .* — no template for runtime notemplate.* \(failed for good: dead-lettered\)$/);

@@ -2,6 +2,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { once } from 'node:events';
 import { useStack } from './helpers/use-stack.ts';
 import { waitFor } from './helpers/wait.ts';
+import { startDockerFaultProxy } from './helpers/docker-fault-proxy.ts';
+import { testEnv } from './helpers/env.ts';
 
 /**
  * Real worker processes. The "stubborn" runtime ignores SIGTERM, so stopping its
@@ -42,6 +44,34 @@ describe('crash safety with real worker processes', () => {
     expect(containers[0]!.State).toBe('running');
     const row = (await stack.pool.query('select running_job_id, queued_job_id from workspaces where id = $1', [ws.id])).rows[0];
     expect(row).toEqual({ running_job_id: null, queued_job_id: null });
+    b.kill('SIGTERM');
+    expect(await once(b, 'exit')).toEqual([0, null]);
+  });
+
+  it('a worker killed mid-provision: the job runs again from the checkpoint its progress carries, skipping the steps done', async () => {
+    // the container create reaches the engine, but its answer is withheld: the job waits in create-container
+    const proxy = await startDockerFaultProxy(testEnv().dockerHost);
+    const a = stack.spawnWorker({ DOCKER_HOST: proxy.url });
+    onTestFinished(async () => {
+      if (a.exitCode === null && a.signalCode === null) a.kill('SIGKILL');
+      await proxy.close();
+    });
+    proxy.hangNext(1, /\/containers\/create\?name=ws-[0-9a-f-]{12}(&|$)/, { method: 'POST', ms: 30_000 });
+    const { workspace, jobId } = await stack.create('busybox', 'resumed');
+    await waitForStep(workspace.id, 'create-container');
+    a.kill('SIGKILL');
+    await once(a, 'exit');
+    const done = ['create-volume', 'seed', 'mark-provisioned'];
+    expect((await stack.queues.provision.getJob(jobId))!.progress).toMatchObject({ step: 'create-container', index: 4, done, state: { volumeCreated: true, seeded: true } });
+
+    const b = stack.spawnWorker();
+    onTestFinished(async () => {
+      if (b.exitCode === null && b.signalCode === null) b.kill('SIGKILL');
+    });
+    expect((await stack.waitForJob(workspace.id, jobId, 'online', 60_000)).status).toBe('online');
+    const { logs } = await stack.queues.provision.getJobLogs(jobId);
+    expect(logs.filter((l) => l.endsWith(': skipped (an earlier attempt finished it)'))).toEqual(done.map((s, i) => `attempt 1 [${i + 1}/6] ${s}: skipped (an earlier attempt finished it)`));
+    expect(logs.filter((l) => /\] seed: done/.test(l))).toHaveLength(1); // seeded once
     b.kill('SIGTERM');
     expect(await once(b, 'exit')).toEqual([0, null]);
   });

@@ -4,7 +4,7 @@ import { enteringTransition, jobDefinitions, type FinalTransition, type JobDefin
 import type { JobRun } from './claim.ts';
 import { failAttempt } from './fail-attempt.ts';
 import type { AttemptOutcome } from './outcome.ts';
-import { finishedLine, logLine, reportStep, stepDoneLine, stepSkippedLine, type StepProgress } from './step-report.ts';
+import { checkpointOf, finishedLine, logLine, reportStep, stepDoneLine, stepSkippedLine, type StepProgress } from './step-report.ts';
 
 /** The context every step of this execution sees; every write it offers is fenced. */
 export function makeJobContext(deps: WorkerDeps, run: JobRun, workspace: WorkspaceRow, action: Action): JobContext {
@@ -43,12 +43,10 @@ export function makeJobContext(deps: WorkerDeps, run: JobRun, workspace: Workspa
  */
 export async function runAttempt(ctx: JobContext, run: JobRun, claim: { entered?: boolean; fresh?: boolean; stepWritten?: string } = {}): Promise<AttemptOutcome> {
   const definition = jobDefinitions[ctx.action.kind] as JobDefinition<typeof ctx.action.kind>;
-  const checkpoint: Checkpoint = ctx.job.data.checkpoint ?? { done: [], state: {} };
+  const checkpoint: Checkpoint = checkpointOf(ctx.job);
   const of = definition.steps.length;
   let progress: StepProgress | null = null;
   let began: number | null = null;
-  // the last checkpoint written, awaited together with the next step's own writes
-  let saving: Promise<unknown> = Promise.resolve();
   let stepWritten = (claim.stepWritten ?? null) as StepName | null;
   // the entering transition (unless the claim wrote it), awaited with the first step's progress
   let entry: Promise<void> | undefined;
@@ -69,10 +67,10 @@ export async function runAttempt(ctx: JobContext, run: JobRun, claim: { entered?
       }
       progress = at;
       ctx.log = run.log.child({ step: s.name });
-      // one wait for the previous step's checkpoint, this step's Postgres write (the entering
-      // transition, for the first) and its progress: the step starts once all are stored
+      // one wait for this step's Postgres write (the entering transition, for the first) and its
+      // progress, which carries the checkpoint of the steps before it: the step starts once both are stored
       if (entry && stepWritten !== s.name) await entry; // a later step's own write lands after the entering one
-      await Promise.all([saving, entry, stepWritten === s.name ? undefined : ctx.setStep(s.name), reportStep(ctx, at)]);
+      await Promise.all([entry, stepWritten === s.name ? undefined : ctx.setStep(s.name), reportStep(ctx, at, checkpoint)]);
       stepWritten = null;
       entry = undefined;
       began = Date.now();
@@ -83,22 +81,17 @@ export async function runAttempt(ctx: JobContext, run: JobRun, claim: { entered?
       checkpoint.state = { ...checkpoint.state, ...(out ?? {}) };
       if (!checkpoint.done.includes(s.name)) checkpoint.done.push(s.name);
       void logLine(ctx, stepDoneLine(at, run.attempt, began, ended, out)); // never rejects; ahead of the next write, on the same connection
-      // a step that re-runs anyway is never resumed from: its checkpoint would never be read
-      if (!s.rerun) {
-        saving = ctx.job.updateData({ ...ctx.job.data, checkpoint: { done: [...checkpoint.done], state: checkpoint.state } });
-        saving.catch(() => undefined); // handled where it is awaited
-      }
     }
     progress = null;
     began = null;
     ctx.log = run.log;
-    await Promise.all([saving, entry, ctx.docker.releaseVolumeHelper(ctx.workspace.id, { onlyIfUsed: claim.fresh })]);
+    await Promise.all([entry, ctx.docker.releaseVolumeHelper(ctx.workspace.id, { onlyIfUsed: claim.fresh })]);
     const final: FinalTransition = definition.finish(checkpoint.state);
     const next = await ctx.finish({ ...final, cause: ctx.action.cause, step: null });
     void logLine(ctx, finishedLine(run.attempt, final.to, final.message)); // never rejects; sent before the job is moved to completed
     return { kind: 'completed', status: final.to, next };
   } catch (err) {
-    await Promise.all([saving.catch(() => undefined), entry?.catch(() => undefined)]); // the last checkpoint lands before the failure's own writes
+    await entry?.catch(() => undefined); // the entering write lands before the failure's own writes
     return failAttempt(ctx, run, err, { step: progress?.step ?? null, progress, began, checkpoint, lastStep: checkpoint.done.at(-1) ?? null });
   }
 }

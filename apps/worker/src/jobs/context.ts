@@ -69,7 +69,10 @@ export interface StateKeys {
 }
 export type StateOf<K extends ActionKind> = Pick<StepState, StateKeys[K]>;
 
-/** The steps finished so far and their state; saved in the job's data so a retry resumes where it stopped. */
+/**
+ * The steps finished so far and their state, so a re-run resumes where the job stopped: carried
+ * in the job's progress as each step starts, and saved in its data by a failed attempt.
+ */
 export interface Checkpoint {
   done: StepName[];
   state: StepState;

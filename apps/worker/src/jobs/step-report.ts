@@ -1,10 +1,10 @@
-import type { JobContext, StepName, StepState } from './context.ts';
+import type { Checkpoint, JobContext, StepName, StepState } from './context.ts';
 
 /**
- * What bull-board's Progress and Logs tabs show of a job: the step it is in
- * (`job.updateProgress`) and one log line per step (`job.log`). Callers issue these
- * writes together with a write they make anyway (ioredis sends concurrent commands
- * back to back), and a failed write is logged at debug, never failing the job.
+ * What bull-board's Progress and Logs tabs show of a job: the step it is in with the steps done
+ * before it (`job.updateProgress`) and one log line per step (`job.log`). Callers issue these
+ * writes together with a write they make anyway (ioredis sends concurrent commands back to
+ * back), and a failed write is logged at debug, never failing the job.
  */
 export interface StepProgress {
   step: StepName;
@@ -13,9 +13,29 @@ export interface StepProgress {
   of: number;
 }
 
-/** Set the job's progress to the step it starts; never rejects. */
-export function reportStep(ctx: JobContext, progress: StepProgress): Promise<void> {
-  return ctx.job.updateProgress(progress).catch((err: unknown) => ctx.log.debug({ err }, 'job progress write failed'));
+/**
+ * The job's progress as it starts a step: the step, and the checkpoint it starts from (the steps
+ * done and their state), which a re-run of the job resumes from (see checkpointOf).
+ */
+export type ProgressRecord = StepProgress & Checkpoint;
+
+/** Set the job's progress to the step it starts, with its checkpoint; never rejects. */
+export function reportStep(ctx: JobContext, progress: StepProgress, checkpoint: Checkpoint): Promise<void> {
+  const record: ProgressRecord = { ...progress, done: [...checkpoint.done], state: checkpoint.state };
+  return ctx.job.updateProgress(record).catch((err: unknown) => ctx.log.debug({ err }, 'job progress write failed'));
+}
+
+/**
+ * Where a job resumes: the newer of the checkpoint in its progress (written as each step starts)
+ * and the one a failed attempt saved in its data. Checkpoints only grow over a job's attempts,
+ * so the one with more steps done is the newer.
+ */
+export function checkpointOf(job: { data: { checkpoint?: Checkpoint }; progress: unknown }): Checkpoint {
+  const p = job.progress as Partial<ProgressRecord> | null;
+  const fromProgress = p && typeof p === 'object' && Array.isArray(p.done) ? { done: p.done, state: p.state ?? {} } : undefined;
+  const saved = job.data.checkpoint;
+  const newest = [fromProgress, saved].reduce<Checkpoint | undefined>((a, b) => (!b ? a : !a || b.done.length > a.done.length ? b : a), undefined);
+  return newest ? { done: [...newest.done], state: { ...newest.state } } : { done: [], state: {} };
 }
 
 /** Append one line to the job's log; never rejects. */
