@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { makeWorkspaceReader } from '@dockyard/shared';
+import { makeFreshActionWriter, makeWorkspaceReader } from '@dockyard/shared';
 import type { ApiDeps } from './deps.ts';
 import { makeAuthHook } from './auth.ts';
 import { handleError, handleNotFound } from './errors.ts';
@@ -28,7 +28,11 @@ const BODY_LIMIT = 1024 * 1024;
 /** Build the Fastify app without listening (main.ts listens; tests use inject or listen on port 0). */
 export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
   // a request's first read of its workspace shares one statement with the others of its pass of the event loop
-  const deps: ApiDeps = { ...given, readWorkspace: given.readWorkspace ?? makeWorkspaceReader(given.pool) };
+  const deps: ApiDeps = {
+    ...given,
+    readWorkspace: given.readWorkspace ?? makeWorkspaceReader(given.pool),
+    writeFresh: given.writeFresh ?? makeFreshActionWriter(given.pool),
+  };
   // the whole request, headers and body, must arrive within REQUEST_TIMEOUT_MS, else it is answered and the connection closed
   const timeout = deps.config.requestTimeoutMs;
   const app = Fastify({

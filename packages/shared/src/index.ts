@@ -21,6 +21,7 @@ export * from './db/pool.ts';
 export * from './db/migrate.ts';
 export * from './db/workspaces.ts';
 export * from './db/workspace-reads.ts';
+export * from './db/fresh-actions.ts';
 export * from './db/events.ts';
 export * from './db/watch.ts';
 export * from './db/idempotency-keys.ts';

@@ -14,6 +14,7 @@ import { claimIdempotencyKey } from './db/idempotency-keys.ts';
 import type { SecretBox } from './secrets.ts';
 import { sealEnv } from './workspace-env.ts';
 import { recordWithoutTransaction } from './request-fast-path.ts';
+import { freshWriterOf, type FreshActionWriter } from './db/fresh-actions.ts';
 import { readerOf, type WorkspaceReader } from './db/workspace-reads.ts';
 
 /**
@@ -28,6 +29,8 @@ export interface ActionDeps {
   log: Logger;
   /** how a request reads its workspace first (the API batches these reads: makeWorkspaceReader); one query each by default */
   readWorkspace?: WorkspaceReader;
+  /** how a request takes a new generation (the API batches these writes: makeFreshActionWriter); one statement each by default */
+  writeFresh?: FreshActionWriter;
 }
 
 export type RequestResult =
@@ -107,7 +110,7 @@ export async function requestAction(
     const row = await readerOf(deps)(workspaceId);
     if (!row) return { kind: 'not-found' };
     if (row.status === 'removed') return { kind: 'removed', workspace: row };
-    const fast = await recordWithoutTransaction(deps.pool, row, incoming, { desiredState: desiredStateOf[incoming.kind], resetCrashLoop: opts.resetCrashLoop ?? false });
+    const fast = await recordWithoutTransaction({ pool: deps.pool, writeFresh: freshWriterOf(deps) }, row, incoming, { desiredState: desiredStateOf[incoming.kind], resetCrashLoop: opts.resetCrashLoop ?? false });
     if (fast?.fresh) {
       const w = fast.workspace;
       await enqueueOrDefer(deps, { workspaceId, host: w.host, generation: w.generation, kind: incoming.kind, priority: opts.priority, delayMs: opts.delayMs });

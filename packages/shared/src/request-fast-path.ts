@@ -1,6 +1,7 @@
 import { mergeActions, type Action } from './actions.ts';
 import { jobIdOf } from './names.ts';
-import { mergeIntoQueued, queueFreshAction, type WorkspaceRow } from './db/workspaces.ts';
+import { mergeIntoQueued, type WorkspaceRow } from './db/workspaces.ts';
+import type { FreshActionWriter } from './db/fresh-actions.ts';
 import type { Queryable } from './db/pool.ts';
 
 /** What a request recorded without a transaction: the result, and the job to enqueue (a new generation) if any. */
@@ -26,7 +27,7 @@ export interface FastRecord {
  * concurrent change): the caller takes the transactional path.
  */
 export async function recordWithoutTransaction(
-  pool: Queryable,
+  db: { pool: Queryable; writeFresh: FreshActionWriter },
   row: WorkspaceRow,
   incoming: Action,
   p: { desiredState: WorkspaceRow['desired_state'] | null; resetCrashLoop: boolean },
@@ -35,14 +36,14 @@ export async function recordWithoutTransaction(
   const queued = row.queued_job_id ? row.queued_action : null;
   if (!queued) {
     const generation = row.generation + 1;
-    const fresh = await queueFreshAction(pool, row.id, { generation, jobId: jobIdOf(row.id, generation), action: incoming, desiredState: p.desiredState, resetCrashLoop: p.resetCrashLoop });
+    const fresh = await db.writeFresh(row.id, { generation, jobId: jobIdOf(row.id, generation), action: incoming, desiredState: p.desiredState, resetCrashLoop: p.resetCrashLoop });
     return fresh && { workspace: fresh, jobId: fresh.queued_job_id!, coalesced: false, fresh: true };
   }
   const merged = mergeActions(queued, incoming);
   if (merged.kind !== queued.kind || (p.desiredState !== null && p.desiredState !== row.desired_state)) return undefined;
   const reset = p.resetCrashLoop && (row.restart_count !== 0 || row.crash_times.length > 0 || row.next_restart_at !== null);
   if (!reset && sameAction(merged, queued)) return { workspace: row, jobId: row.queued_job_id!, coalesced: true, fresh: false };
-  const written = await mergeIntoQueued(pool, row.id, { jobId: row.queued_job_id!, was: queued, action: merged, resetCrashLoop: reset });
+  const written = await mergeIntoQueued(db.pool, row.id, { jobId: row.queued_job_id!, was: queued, action: merged, resetCrashLoop: reset });
   return written && { workspace: written, jobId: written.queued_job_id!, coalesced: true, fresh: false };
 }
 

@@ -3,7 +3,7 @@ import type { Queryable } from './pool.ts';
 import { getWorkspace, type WorkspaceRow } from './workspaces.ts';
 
 /** The canonical text of a uuid: what `= any($1::uuid[])` can take for every key of a batch. */
-const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type WorkspaceReader = (id: string) => Promise<WorkspaceRow | undefined>;
 
