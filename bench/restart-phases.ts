@@ -12,7 +12,7 @@ import { meanOf, medianOf, note, percentileOf, record } from './targets.ts';
 
 const P1_RUNS = Number(process.env.BENCH_P1_RUNS ?? 15);
 const BURST_WIDTH = 20;
-const P2_ROUNDS = Number(process.env.BENCH_P2_ROUNDS ?? 2);
+const P2_ROUNDS = Number(process.env.BENCH_P2_ROUNDS ?? 3);
 
 /** One operator restart: request accepted (the row's updatedAt in the 202) → that job's `online` event, both Postgres's clock. */
 async function restartOnce(bench: Bench, id: string): Promise<number> {
