@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { percentileOf, tailTimeline } from './latencies.ts';
+import { percentileOf, tailTimeline, watchOwnLoop } from './latencies.ts';
 
 export interface BaselineInput {
   databaseUrl: string;
@@ -30,6 +30,8 @@ export interface BaselineResult {
   latencies: number[];
   /** CPU seconds this process used for the measured operations (user + system) */
   cpuS: number;
+  /** this process's event loop, late at worst during the measured operations (ms) */
+  loopLateMs: number;
 }
 
 const input = JSON.parse(process.env.BENCH_INPUT ?? '{}') as BaselineInput;
@@ -83,7 +85,9 @@ async function run(n: number): Promise<{ took: number[]; answers: Array<[number,
 
 await run(Math.min(200, input.ops)); // warm-up: connections opened, statements planned
 const cpuBefore = process.cpuUsage();
+const stopWatch = watchOwnLoop();
 const { took, answers, seconds } = await run(input.ops);
+const loopLateMs = stopWatch();
 const cpu = process.cpuUsage(cpuBefore);
 const result: BaselineResult = {
   ops: took.length,
@@ -94,6 +98,7 @@ const result: BaselineResult = {
   tail: tailTimeline(answers, seconds * 1000),
   latencies: took,
   cpuS: (cpu.user + cpu.system) / 1e6,
+  loopLateMs,
 };
 await queue.close();
 redis.disconnect();

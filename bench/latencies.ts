@@ -20,6 +20,27 @@ export interface Round {
   latencies: number[];
   durationS: number;
   tail: string;
+  /** how late the measuring process's own event loop ran at worst during the round (ms) */
+  loopLateMs: number;
+}
+
+/**
+ * Watch the measuring process's own event loop (a 10 ms timer): every answer it times is late by
+ * as much as the loop was, so a heap of slow answers that coincides with a late loop is the
+ * measuring process's, not the server's. Returns the stop, which gives the worst lateness in ms.
+ */
+export function watchOwnLoop(): () => number {
+  let last = performance.now();
+  let worst = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 10);
+    last = now;
+  }, 10);
+  return () => {
+    clearInterval(timer);
+    return Math.max(0, worst);
+  };
 }
 
 /** Rounds of one side taken as one run: answers over the time they took, percentiles over every answer. */
@@ -31,6 +52,6 @@ export function combineRounds(rounds: Round[]): { rps: number; p50: number; p99:
     rps: all.length / seconds,
     p50: percentileOf(all, 50),
     p99: percentileOf(all, 99),
-    tail: rounds.map((r, i) => `round ${i + 1}: ${r.tail}`).join('; '),
+    tail: `${rounds.map((r, i) => `round ${i + 1}: ${r.tail}`).join('; ')}; the measuring process's event loop late at worst, per round: ${rounds.map((r) => `${r.loopLateMs.toFixed(0)} ms`).join(', ')}`,
   };
 }

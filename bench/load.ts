@@ -3,7 +3,7 @@
 import type { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { tailTimeline } from './latencies.ts';
+import { tailTimeline, watchOwnLoop } from './latencies.ts';
 
 export interface LoadInput {
   url: string;
@@ -34,6 +34,8 @@ export interface LoadResult {
   tail: string;
   /** every answer's latency (ms), for runs measured in rounds (bench/latencies.ts) */
   latencies: number[];
+  /** this process's event loop, late at worst during the measured run (ms; bench/latencies.ts) */
+  loopLateMs: number;
 }
 
 const input = JSON.parse(process.env.BENCH_INPUT ?? '{}') as LoadInput;
@@ -61,6 +63,7 @@ const options = (amount: number | undefined): autocannon.Options => ({
 if (input.warmup) await autocannon(options(input.warmup));
 const started = performance.now();
 let lastAnswer = started;
+const stopWatch = watchOwnLoop();
 const run = autocannon(options(input.amount));
 // the promise autocannon returns is its run's event emitter too
 const answers: Array<[at: number, ms: number]> = [];
@@ -69,6 +72,7 @@ const answers: Array<[at: number, ms: number]> = [];
   answers.push([lastAnswer - started, ms]);
 });
 const result = await run;
+const loopLateMs = stopWatch();
 const answered = result['2xx'] + result.non2xx;
 const durationS = input.amount ? (lastAnswer - started) / 1000 : result.duration;
 const out: LoadResult = {
@@ -82,6 +86,7 @@ const out: LoadResult = {
   errors: result.errors + result.timeouts,
   tail: tailTimeline(answers, lastAnswer - started),
   latencies: answers.map(([, ms]) => ms),
+  loopLateMs,
 };
 console.log(JSON.stringify(out));
 process.exit(0);
