@@ -88,5 +88,6 @@ const out: LoadResult = {
   latencies: answers.map(([, ms]) => ms),
   loopLateMs,
 };
-console.log(JSON.stringify(out));
-process.exit(0);
+// exit only once the line is written: stdout is a pipe, and process.exit drops what it has not
+// written yet (a long run's latencies, ~200 KB, were cut off)
+process.stdout.write(`${JSON.stringify(out)}\n`, () => process.exit(0));
