@@ -7,8 +7,8 @@ import type { DockerLabels } from './labels.ts';
 /** Config and data volumes: created inspect-first, removed only when this installation may. */
 export function makeVolumes(docker: Docker, labels: DockerLabels, removeHelper: (workspaceId: string) => Promise<void>) {
   return {
-    /** the config volume's inspect, or undefined when this call created it (so it is empty) */
-    async ensureVolume(workspaceId: string): Promise<Docker.VolumeInspectInfo | undefined> {
+    /** the config volume's inspect, or undefined when this call created it (so it is empty); WorkspaceDocker's ensureVolume and ensureVolumeFiles */
+    async inspectOrCreateVolume(workspaceId: string): Promise<Docker.VolumeInspectInfo | undefined> {
       const name = volumeNameOf(workspaceId);
       return dockerCall(`create volume ${name}`, async () => {
         try {

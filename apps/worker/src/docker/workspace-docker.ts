@@ -24,9 +24,9 @@ export function makeWorkspaceDocker(docker: Docker, opts: WorkspaceDockerOptions
   const volumes = makeVolumes(docker, labels, helper.remove);
   return {
     ...volumes,
-    ensureVolume: async (workspaceId) => (await volumes.ensureVolume(workspaceId)) === undefined,
+    ensureVolume: async (workspaceId) => (await volumes.inspectOrCreateVolume(workspaceId)) === undefined,
     ensureVolumeFiles: async (workspaceId, image) => {
-      const known = await volumes.ensureVolume(workspaceId);
+      const known = await volumes.inspectOrCreateVolume(workspaceId);
       return { created: known === undefined, files: await helper.listFiles(workspaceId, image, known) };
     },
     exportVolume: async (workspaceId, image) => ((await volumes.hasVolume(workspaceId)) ? helper.exportArchive(workspaceId, image) : undefined),

@@ -34,7 +34,7 @@ export function checkpointOf(job: { data: { checkpoint?: Checkpoint }; progress:
   const p = job.progress as Partial<ProgressRecord> | null;
   const fromProgress = p && typeof p === 'object' && Array.isArray(p.done) ? { done: p.done, state: p.state ?? {} } : undefined;
   const saved = job.data.checkpoint;
-  const newest = [fromProgress, saved].reduce<Checkpoint | undefined>((a, b) => (!b ? a : !a || b.done.length > a.done.length ? b : a), undefined);
+  const newest = saved && (!fromProgress || saved.done.length > fromProgress.done.length) ? saved : fromProgress;
   return newest ? { done: [...newest.done], state: { ...newest.state } } : { done: [], state: {} };
 }
 

@@ -152,32 +152,6 @@ export async function setQueuedAction(
 }
 
 /**
- * A request's common case in one statement (the update takes the row lock a transaction would):
- * no action waits, the workspace is placed and not removed, and its generation is still the one
- * the caller read → `generation` and `jobId` (the caller's next ones). Undefined when the case does
- * not hold: the caller then takes the transactional path, which merges into a waiting action.
- */
-export async function queueFreshAction(
-  q: Queryable,
-  id: string,
-  p: { generation: number; jobId: string; action: Action; desiredState: DesiredState | null; resetCrashLoop: boolean },
-): Promise<WorkspaceRow | undefined> {
-  const { rows } = await q.query<WorkspaceRow>(
-    `update workspaces set generation = $5::int, queued_job_id = $6,
-            queued_action = $2::jsonb, desired_state = coalesce($3::desired_state, desired_state),
-            step = case when running_job_id is null then 'queued' else step end,
-            restart_count = case when $4::boolean then 0 else restart_count end,
-            crash_times = case when $4::boolean then '{}' else crash_times end,
-            next_restart_at = case when $4::boolean then null else next_restart_at end,
-            updated_at = now()
-      where id = $1::uuid and generation = $5::int - 1 and queued_job_id is null and host is not null and status <> 'removed'
-      returning *`,
-    [id, JSON.stringify(p.action), p.desiredState, p.resetCrashLoop, p.generation, p.jobId],
-  );
-  return rows[0];
-}
-
-/**
  * Merge a request into the action waiting for the workspace, in one statement: applied only if
  * the same job still waits with the same action the caller read (no one merged meanwhile), else
  * undefined (the caller takes the transactional path).
