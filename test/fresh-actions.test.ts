@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { getWorkspace, jobIdOf, makeFreshActionWriter, type FreshAction, type Queryable } from '@dockyard/shared';
+import { getWorkspace, jobIdOf, makeFreshRecorder, recordFreshAction, type FreshAsk, type Queryable } from '@dockyard/shared';
 import { useStack } from './helpers/use-stack.ts';
 
 /**
- * The API takes a request's new generation through a batching writer: the fresh actions of one
- * event-loop turn share one statement and one commit. Each caller must get its own row as written
- * (or nothing, and then take the transactional path): a second request for a workspace of the
- * batch, a stale generation, or a row another transaction holds locked, which is skipped, never
- * waited for.
+ * The API's request reads its workspace and, when nothing waits, takes the new generation in the
+ * same statement, shared by the requests of one event-loop turn: one statement and one commit.
+ * Each caller must get its own row as written, or the row as read (then it coalesces or takes the
+ * transactional path): a second request for a workspace of the batch sees the first one's action
+ * waiting, a row another transaction holds locked is read, never waited for.
  */
 describe('batched fresh actions', () => {
   const stack = useStack({ worker: false });
@@ -19,10 +19,7 @@ describe('batched fresh actions', () => {
     await stack.pool.query(`update workspaces set queued_job_id = null, queued_action = null, step = null where id = any($1::uuid[])`, [ids]);
     return ids;
   }
-  const freshFor = async (id: string): Promise<FreshAction> => {
-    const generation = (await getWorkspace(stack.pool, id))!.generation + 1;
-    return { generation, jobId: jobIdOf(id, generation), action: { kind: 'restart', cause: 'test', applyTemplate: false, auto: false }, desiredState: 'running', resetCrashLoop: false };
-  };
+  const restart: FreshAsk = { action: { kind: 'restart', cause: 'test', applyTemplate: false, auto: false }, desiredState: 'running', resetCrashLoop: false };
   const counting = (statements: string[]): Queryable => ({
     query: ((text: string, values?: unknown[]) => {
       statements.push(text);
@@ -30,38 +27,58 @@ describe('batched fresh actions', () => {
     }) as Queryable['query'],
   });
 
-  it('writes every caller its own new generation in one statement, committed', async () => {
+  it('writes every caller its own new generation in one statement, committed, and reads the rest', async () => {
     const ids = await idleWorkspaces(5);
+    const before = await Promise.all(ids.map((id) => getWorkspace(stack.pool, id)));
+    const waiting = await stack.create('busybox', `fresh-waiting-${Date.now()}`); // its provision waits
     const statements: string[] = [];
-    const write = makeFreshActionWriter(counting(statements));
-    const asks = await Promise.all(ids.map(freshFor));
-    const stale = { ...asks[1]!, generation: asks[1]!.generation + 1 };
-    const rows = await Promise.all([...ids.map((id, i) => write(id, asks[i]!)), write(ids[0]!, asks[0]!), write(ids[1]!.toUpperCase(), stale)]);
+    const record = makeFreshRecorder(counting(statements));
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const outcomes = await Promise.all([
+      ...ids.map((id) => record(id, restart)),
+      record(ids[0]!.toUpperCase(), restart),
+      record(waiting.workspace.id, restart),
+      record(missing, restart),
+    ]);
     expect(statements).toHaveLength(1);
     for (const [i, id] of ids.entries()) {
-      expect(rows[i]).toMatchObject({ id, generation: asks[i]!.generation, queued_job_id: asks[i]!.jobId, queued_action: asks[i]!.action, step: 'queued' });
-      expect(await getWorkspace(stack.pool, id)).toEqual(rows[i]); // as committed, seen from another connection
+      const generation = before[i]!.generation + 1;
+      expect(outcomes[i]).toMatchObject({ fresh: true, row: { id, generation, queued_job_id: jobIdOf(id, generation), queued_action: restart.action, step: 'queued', desired_state: 'running' } });
+      expect(await getWorkspace(stack.pool, id)).toEqual(outcomes[i]!.row); // as committed, seen from another connection
     }
-    expect(rows.slice(ids.length)).toEqual([undefined, undefined]); // the second request for a workspace; the stale generation
+    // the second request for a workspace sees the first one's action waiting (and coalesces into it)
+    expect(outcomes[ids.length]).toEqual({ fresh: false, row: outcomes[0]!.row });
+    // a workspace whose provision waits is only read
+    expect(outcomes[ids.length + 1]).toMatchObject({ fresh: false, row: { id: waiting.workspace.id, generation: 1, queued_job_id: waiting.jobId } });
+    expect(await getWorkspace(stack.pool, waiting.workspace.id)).toEqual(outcomes[ids.length + 1]!.row);
+    expect(outcomes[ids.length + 2]).toBeUndefined();
   });
 
-  it('skips a row another transaction holds locked instead of waiting for it', async () => {
+  it('reads a row another transaction holds locked instead of waiting for it; alone, it waits', async () => {
     const ids = await idleWorkspaces(3);
-    const asks = await Promise.all(ids.map(freshFor));
     const holder = await stack.pool.connect();
+    let alone: Promise<unknown> | undefined;
     try {
       await holder.query('begin');
       await holder.query('select 1 from workspaces where id = $1 for update', [ids[0]]);
-      const write = makeFreshActionWriter(stack.pool);
+      const record = makeFreshRecorder(stack.pool);
       const started = Date.now();
-      const rows = await Promise.all(ids.map((id, i) => write(id, asks[i]!)));
+      const outcomes = await Promise.all(ids.map((id) => record(id, restart)));
       expect(Date.now() - started).toBeLessThan(5_000); // not the 30 s a lock wait would take
-      expect(rows[0]).toBeUndefined();
-      expect(rows.slice(1).map((r) => r?.queued_job_id)).toEqual([asks[1]!.jobId, asks[2]!.jobId]);
+      expect(outcomes[0]).toMatchObject({ fresh: false, row: { id: ids[0], queued_job_id: null } });
+      expect(outcomes.slice(1).map((o) => o?.fresh)).toEqual([true, true]);
+      // the statement of one request waits for the lock, then finds the holder's change
+      let settled = false;
+      alone = recordFreshAction(stack.pool, ids[0]!, restart).finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled).toBe(false);
+      await holder.query(`update workspaces set queued_job_id = 'held', queued_action = $2 where id = $1`, [ids[0], JSON.stringify(restart.action)]);
     } finally {
-      await holder.query('rollback');
+      await holder.query('commit');
       holder.release();
     }
-    expect((await getWorkspace(stack.pool, ids[0]!))!.queued_job_id).toBeNull();
+    // it did not write over the holder's action: read, not fresh
+    expect(await alone).toMatchObject({ fresh: false });
+    expect((await getWorkspace(stack.pool, ids[0]!))!.queued_job_id).toBe('held');
   });
 });

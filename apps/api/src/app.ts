@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { makeFreshActionWriter, makeWorkspaceReader } from '@dockyard/shared';
+import { makeFreshRecorder, makeWorkspaceReader } from '@dockyard/shared';
 import type { ApiDeps } from './deps.ts';
 import { makeAuthHook } from './auth.ts';
 import { handleError, handleNotFound } from './errors.ts';
@@ -31,7 +31,7 @@ export async function buildApp(given: ApiDeps): Promise<FastifyInstance> {
   const deps: ApiDeps = {
     ...given,
     readWorkspace: given.readWorkspace ?? makeWorkspaceReader(given.pool),
-    writeFresh: given.writeFresh ?? makeFreshActionWriter(given.pool),
+    recordFresh: given.recordFresh ?? makeFreshRecorder(given.pool),
   };
   // the whole request, headers and body, must arrive within REQUEST_TIMEOUT_MS, else it is answered and the connection closed
   const timeout = deps.config.requestTimeoutMs;

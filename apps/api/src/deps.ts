@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AnyRedis } from '@dockyard/shared';
-import type { FreshActionWriter, Logger, Queues, SecretBox, WorkspaceReader } from '@dockyard/shared';
+import type { FreshRecorder, Logger, Queues, SecretBox, WorkspaceReader } from '@dockyard/shared';
 import type { ApiConfig } from './config.ts';
 
 /** What the API's routes need, built once by main.ts (or a test) and passed to buildApp. */
@@ -16,6 +16,6 @@ export interface ApiDeps {
   secrets: SecretBox;
   /** how an action request reads its workspace (buildApp makes a batching one when absent) */
   readWorkspace?: WorkspaceReader;
-  /** how an action request takes a new generation (buildApp makes a batching one when absent) */
-  writeFresh?: FreshActionWriter;
+  /** an action request's first statement, read and common-case write (buildApp makes a batching one when absent) */
+  recordFresh?: FreshRecorder;
 }

@@ -8,6 +8,8 @@ export const volumeNameOf = (workspaceId: string): string => `ws-${id12(workspac
 
 /** Deterministic BullMQ job id: one per workspace generation. */
 export const jobIdOf = (workspaceId: string, generation: number): string => `${workspaceId}.${generation}`;
+/** jobIdOf in SQL, for a statement that takes the generation itself: both are SQL expressions (a uuid, an integer). */
+export const jobIdSql = (workspaceId: string, generation: string): string => `${workspaceId}::text || '.' || (${generation})`;
 
 /** Which installation made a Docker object (its id is in Postgres, table `installation`). */
 export const INSTALLATION_LABEL = 'dockyard.installation';

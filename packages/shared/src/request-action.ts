@@ -14,8 +14,8 @@ import { claimIdempotencyKey } from './db/idempotency-keys.ts';
 import type { SecretBox } from './secrets.ts';
 import { sealEnv } from './workspace-env.ts';
 import { recordWithoutTransaction } from './request-fast-path.ts';
-import { freshWriterOf, type FreshActionWriter } from './db/fresh-actions.ts';
-import { readerOf, type WorkspaceReader } from './db/workspace-reads.ts';
+import { recorderOf, type FreshAsk, type FreshRecorder } from './db/fresh-actions.ts';
+import type { WorkspaceReader } from './db/workspace-reads.ts';
 
 /**
  * Recording an action: every request is written to Postgres first (the source of truth),
@@ -27,10 +27,10 @@ export interface ActionDeps {
   queues: Queues;
   timing: TimingEnv;
   log: Logger;
-  /** how a request reads its workspace first (the API batches these reads: makeWorkspaceReader); one query each by default */
+  /** how an automatic restart reads its workspace first (the API batches these reads: makeWorkspaceReader); one query each by default */
   readWorkspace?: WorkspaceReader;
-  /** how a request takes a new generation (the API batches these writes: makeFreshActionWriter); one statement each by default */
-  writeFresh?: FreshActionWriter;
+  /** a request's first statement, its read and common-case write (the API batches them: makeFreshRecorder); one statement each by default */
+  recordFresh?: FreshRecorder;
 }
 
 export type RequestResult =
@@ -107,10 +107,11 @@ export async function requestAction(
   opts: { priority?: number; delayMs?: number; resetCrashLoop?: boolean } = {},
 ): Promise<RequestResult> {
   if (incoming.kind !== 'remove') {
-    const row = await readerOf(deps)(workspaceId);
-    if (!row) return { kind: 'not-found' };
-    if (row.status === 'removed') return { kind: 'removed', workspace: row };
-    const fast = await recordWithoutTransaction({ pool: deps.pool, writeFresh: freshWriterOf(deps) }, row, incoming, { desiredState: desiredStateOf[incoming.kind], resetCrashLoop: opts.resetCrashLoop ?? false });
+    const ask: FreshAsk = { action: incoming, desiredState: desiredStateOf[incoming.kind], resetCrashLoop: opts.resetCrashLoop ?? false };
+    const first = await recorderOf(deps)(workspaceId, ask);
+    if (!first) return { kind: 'not-found' };
+    if (first.row.status === 'removed') return { kind: 'removed', workspace: first.row };
+    const fast = await recordWithoutTransaction(deps.pool, first, incoming, ask);
     if (fast?.fresh) {
       const w = fast.workspace;
       await enqueueOrDefer(deps, { workspaceId, host: w.host, generation: w.generation, kind: incoming.kind, priority: opts.priority, delayMs: opts.delayMs });

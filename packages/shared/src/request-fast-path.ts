@@ -1,10 +1,9 @@
 import { mergeActions, type Action } from './actions.ts';
-import { jobIdOf } from './names.ts';
 import { mergeIntoQueued, type WorkspaceRow } from './db/workspaces.ts';
-import type { FreshActionWriter } from './db/fresh-actions.ts';
+import type { FreshAsk, FreshOutcome } from './db/fresh-actions.ts';
 import type { Queryable } from './db/pool.ts';
 
-/** What a request recorded without a transaction: the result, and the job to enqueue (a new generation) if any. */
+/** What a request recorded without a transaction: the result, and whether its job must be enqueued (a new generation). */
 export interface FastRecord {
   workspace: WorkspaceRow;
   jobId: string;
@@ -15,35 +14,28 @@ export interface FastRecord {
 
 /**
  * A request's common cases, recorded without holding a row lock across round trips (the
- * transaction path costs five, and under load its lock waits hold pool connections):
- * - nothing waits → one UPDATE takes a new generation (its job is then enqueued);
+ * transaction path costs five, and under load its lock waits hold pool connections), after its
+ * first statement (recordFreshActions) read the row or already took the new generation:
+ * - nothing waited → that statement wrote the new generation (its job is then enqueued);
  * - an action of the same kind waits and already says all this request asks → nothing to
  *   write: the intent is committed already, and the waiting job has not started, so it runs
  *   after this request;
  * - it waits but the request changes it (applyTemplate, a reason, a crash-loop reset) → one
  *   UPDATE guarded by the job id and the action read.
  * Every write re-checks its condition under the row lock the UPDATE takes. Undefined: no
- * common case holds (a remove, a replacement of another kind, an unplaced workspace, a
- * concurrent change): the caller takes the transactional path.
+ * common case holds (a remove, a replacement of another kind, an unplaced workspace, a row
+ * locked or changed meanwhile): the caller takes the transactional path.
  */
-export async function recordWithoutTransaction(
-  db: { pool: Queryable; writeFresh: FreshActionWriter },
-  row: WorkspaceRow,
-  incoming: Action,
-  p: { desiredState: WorkspaceRow['desired_state'] | null; resetCrashLoop: boolean },
-): Promise<FastRecord | undefined> {
-  if (incoming.kind === 'remove' || row.host === null || row.status === 'removed') return undefined;
+export async function recordWithoutTransaction(pool: Queryable, first: FreshOutcome, incoming: Action, ask: FreshAsk): Promise<FastRecord | undefined> {
+  const row = first.row;
+  if (first.fresh) return { workspace: row, jobId: row.queued_job_id!, coalesced: false, fresh: true };
   const queued = row.queued_job_id ? row.queued_action : null;
-  if (!queued) {
-    const generation = row.generation + 1;
-    const fresh = await db.writeFresh(row.id, { generation, jobId: jobIdOf(row.id, generation), action: incoming, desiredState: p.desiredState, resetCrashLoop: p.resetCrashLoop });
-    return fresh && { workspace: fresh, jobId: fresh.queued_job_id!, coalesced: false, fresh: true };
-  }
+  if (incoming.kind === 'remove' || row.host === null || row.status === 'removed' || !queued) return undefined;
   const merged = mergeActions(queued, incoming);
-  if (merged.kind !== queued.kind || (p.desiredState !== null && p.desiredState !== row.desired_state)) return undefined;
-  const reset = p.resetCrashLoop && (row.restart_count !== 0 || row.crash_times.length > 0 || row.next_restart_at !== null);
+  if (merged.kind !== queued.kind || (ask.desiredState !== null && ask.desiredState !== row.desired_state)) return undefined;
+  const reset = ask.resetCrashLoop && (row.restart_count !== 0 || row.crash_times.length > 0 || row.next_restart_at !== null);
   if (!reset && sameAction(merged, queued)) return { workspace: row, jobId: row.queued_job_id!, coalesced: true, fresh: false };
-  const written = await mergeIntoQueued(db.pool, row.id, { jobId: row.queued_job_id!, was: queued, action: merged, resetCrashLoop: reset });
+  const written = await mergeIntoQueued(pool, row.id, { jobId: row.queued_job_id!, was: queued, action: merged, resetCrashLoop: reset });
   return written && { workspace: written, jobId: written.queued_job_id!, coalesced: true, fresh: false };
 }
 

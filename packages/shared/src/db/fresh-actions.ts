@@ -3,86 +3,103 @@ import type { Queryable } from './pool.ts';
 import { CANONICAL_UUID } from './workspace-reads.ts';
 import type { DesiredState, WorkspaceRow } from './workspaces.ts';
 import type { Action } from '../actions.ts';
+import { jobIdSql } from '../names.ts';
 
-/** A request's new generation for a workspace nothing waits for (see queueFreshAction). */
-export interface FreshAction {
-  generation: number;
-  jobId: string;
+/** What a request asks of a workspace nothing waits for (see recordFreshActions). */
+export interface FreshAsk {
   action: Action;
   desiredState: DesiredState | null;
   resetCrashLoop: boolean;
 }
 
-/** Records a fresh action: the row as written, or undefined (not written: the caller takes the transactional path). */
-export type FreshActionWriter = (id: string, p: FreshAction) => Promise<WorkspaceRow | undefined>;
+/** A request's first statement: its new generation as written (`fresh`), else the row as read. */
+export interface FreshOutcome {
+  row: WorkspaceRow;
+  fresh: boolean;
+}
 
-/** The writer a caller gave (the API's batching one), else one statement per request. */
-export const freshWriterOf = (deps: { pool: Queryable; writeFresh?: FreshActionWriter }): FreshActionWriter =>
-  deps.writeFresh ?? ((id, p) => queueFreshAction(deps.pool, id, p));
+/** Read a workspace, writing the request's new generation in the same statement when nothing waits; undefined: no such workspace. */
+export type FreshRecorder = (id: string, ask: FreshAsk) => Promise<FreshOutcome | undefined>;
+
+/** The recorder a caller gave (the API's batching one), else one statement per request. */
+export const recorderOf = (deps: { pool: Queryable; recordFresh?: FreshRecorder }): FreshRecorder =>
+  deps.recordFresh ?? ((id, ask) => recordFreshAction(deps.pool, id, ask));
 
 /**
- * A request's common case (the update takes the row lock a transaction would): no action waits,
- * the workspace is placed and not removed, and its generation is still the one the caller read →
- * `generation` and `jobId` (the caller's next ones). Written for many requests in one statement
- * and one commit; a second request for a workspace already in the statement gets undefined, as
- * one whose guard fails does: the caller then takes the transactional path, which merges into a
- * waiting action. `skipLocked`: a row another transaction holds locked is skipped (undefined)
- * instead of waited for, so two such statements can never deadlock over their rows.
+ * A request's read and its common-case write in one statement (the update takes the row lock a
+ * transaction would): when no action waits and the workspace is placed and not removed, the row
+ * gets the next generation, whose job id is jobIdOf's, and the action → fresh. Any other row is
+ * returned as read (a statement's snapshot), for the caller to coalesce into the waiting action
+ * or to take the transactional path. Many requests share the statement and its commit; a second
+ * request for a workspace of the statement gets the first one's row (fresh: false: the action
+ * it waits behind now). `skipLocked`: a row another transaction holds locked is read instead of
+ * waited for, so two such statements never deadlock over their rows.
  */
-async function writeFreshActions(
+async function recordFreshActions(
   q: Queryable,
-  asks: Array<{ id: string; p: FreshAction }>,
+  asks: Array<{ id: string; ask: FreshAsk }>,
   opts: { skipLocked: boolean },
-): Promise<Array<WorkspaceRow | undefined>> {
-  const seen = new Set<string>();
-  const input = asks.flatMap(({ id, p }, batch_index) => {
-    if (seen.has(id.toLowerCase())) return [];
-    seen.add(id.toLowerCase());
-    return [{ batch_index, id, generation: p.generation, job_id: p.jobId, action: p.action, desired_state: p.desiredState, reset: p.resetCrashLoop }];
+): Promise<Array<FreshOutcome | undefined>> {
+  const firstOf = new Map<string, number>();
+  const input = asks.flatMap(({ id, ask }, batch_index) => {
+    if (firstOf.has(id.toLowerCase())) return [];
+    firstOf.set(id.toLowerCase(), batch_index);
+    return [{ batch_index, id, action: ask.action, desired_state: ask.desiredState, reset: ask.resetCrashLoop }];
   });
-  const { rows } = await q.query<WorkspaceRow & { batch_index: number }>(
+  const waitsFree = `w.queued_job_id is null and w.host is not null and w.status <> 'removed'`;
+  const { rows } = await q.query<WorkspaceRow & { batch_index: number; fresh: boolean }>(
     `with input as (
        select * from jsonb_to_recordset($1::jsonb)
-         as i(batch_index int, id uuid, generation int, job_id text, action jsonb, desired_state desired_state, reset boolean)
+         as i(batch_index int, id uuid, action jsonb, desired_state desired_state, reset boolean)
      ), free as (
        select w.id from workspaces w join input i on i.id = w.id
-        where w.generation = i.generation - 1 and w.queued_job_id is null and w.host is not null and w.status <> 'removed'
+        where ${waitsFree}
           for update of w ${opts.skipLocked ? 'skip locked' : ''}
+     ), written as (
+       update workspaces w set generation = w.generation + 1, queued_job_id = ${jobIdSql('w.id', 'w.generation + 1')},
+              queued_action = i.action,
+              desired_state = coalesce(i.desired_state, w.desired_state),
+              step = case when w.running_job_id is null then 'queued' else w.step end,
+              restart_count = case when i.reset then 0 else w.restart_count end,
+              crash_times = case when i.reset then '{}' else w.crash_times end,
+              next_restart_at = case when i.reset then null else w.next_restart_at end,
+              updated_at = now()
+         from input i
+        where w.id = i.id and w.id in (select id from free) and ${waitsFree}
+       returning true as fresh, i.batch_index, w.*
      )
-     update workspaces w set generation = i.generation, queued_job_id = i.job_id, queued_action = i.action,
-            desired_state = coalesce(i.desired_state, w.desired_state),
-            step = case when w.running_job_id is null then 'queued' else w.step end,
-            restart_count = case when i.reset then 0 else w.restart_count end,
-            crash_times = case when i.reset then '{}' else w.crash_times end,
-            next_restart_at = case when i.reset then null else w.next_restart_at end,
-            updated_at = now()
-       from input i
-      where w.id = i.id and w.id in (select id from free)
-        and w.generation = i.generation - 1 and w.queued_job_id is null and w.host is not null and w.status <> 'removed'
-     returning i.batch_index, w.*`,
+     select * from written
+     union all
+     select false, i.batch_index, w.* from input i join workspaces w on w.id = i.id
+      where i.batch_index not in (select batch_index from written)`,
     [JSON.stringify(input)],
   );
-  const written = new Map(rows.map(({ batch_index, ...row }) => [batch_index, row as WorkspaceRow]));
-  return asks.map((_, i) => written.get(i));
+  const byIndex = new Map(rows.map(({ batch_index, fresh, ...row }) => [batch_index, { row: row as WorkspaceRow, fresh }]));
+  return asks.map(({ id }, i) => {
+    const first = firstOf.get(id.toLowerCase())!;
+    const outcome = byIndex.get(first);
+    return first === i || !outcome ? outcome : { row: outcome.row, fresh: false };
+  });
 }
 
-/** One request's fresh action, waiting for its row's lock as a plain update would. */
-export async function queueFreshAction(q: Queryable, id: string, p: FreshAction): Promise<WorkspaceRow | undefined> {
-  return (await writeFreshActions(q, [{ id, p }], { skipLocked: false }))[0];
+/** One request's read-or-fresh-write, waiting for its row's lock as a plain update would. */
+export async function recordFreshAction(q: Queryable, id: string, ask: FreshAsk): Promise<FreshOutcome | undefined> {
+  return (await recordFreshActions(q, [{ id, ask }], { skipLocked: false }))[0];
 }
 
 /**
- * Write the fresh actions of a busy API the way its reads are made (makeWorkspaceReader): the
- * requests of one pass of the event loop share one statement, so a wave of requests costs one
- * durable commit instead of one each, queued behind the pool. Locked rows are skipped (their
- * requests take the transactional path). Every request is answered only after that statement
- * committed.
+ * Record the requests of a busy API the way its reads are made (makeWorkspaceReader): the
+ * requests of one pass of the event loop share one statement, which reads each workspace and
+ * takes the new generation of those nothing waits for, so a wave of requests costs one round
+ * trip and one durable commit instead of a read and a write each, queued behind the pool.
+ * Locked rows are read, not waited for (their requests take the transactional path). Every
+ * request is answered only after that statement committed.
  */
-export function makeFreshActionWriter(pool: Queryable, maxBatchSize = 100): FreshActionWriter {
-  const batch = new DataLoader<{ id: string; p: FreshAction }, WorkspaceRow | undefined>((asks) => writeFreshActions(pool, [...asks], { skipLocked: true }), {
+export function makeFreshRecorder(pool: Queryable, maxBatchSize = 100): FreshRecorder {
+  const batch = new DataLoader<{ id: string; ask: FreshAsk }, FreshOutcome | undefined>((asks) => recordFreshActions(pool, [...asks], { skipLocked: true }), {
     cache: false,
     maxBatchSize,
     batchScheduleFn: (run) => setImmediate(run),
   });
-  return (id, p) => (CANONICAL_UUID.test(id) ? batch.load({ id, p }) : queueFreshAction(pool, id, p));
+  return (id, ask) => (CANONICAL_UUID.test(id) ? batch.load({ id, ask }) : recordFreshAction(pool, id, ask));
 }
