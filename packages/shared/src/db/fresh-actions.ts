@@ -47,8 +47,9 @@ async function recordFreshActions(
     return [{ batch_index, id, action: ask.action, desired_state: ask.desiredState, reset: ask.resetCrashLoop }];
   });
   const waitsFree = `w.queued_job_id is null and w.host is not null and w.status <> 'removed'`;
-  const { rows } = await q.query<WorkspaceRow & { batch_index: number; fresh: boolean }>(
-    `with input as (
+  const { rows } = await q.query<WorkspaceRow & { batch_index: number; fresh: boolean }>({
+    name: opts.skipLocked ? 'fresh-actions-skip-locked' : 'fresh-actions',
+    text: `with input as (
        select * from jsonb_to_recordset($1::jsonb)
          as i(batch_index int, id uuid, action jsonb, desired_state desired_state, reset boolean)
      ), free as (
@@ -72,8 +73,8 @@ async function recordFreshActions(
      union all
      select false, i.batch_index, w.* from input i join workspaces w on w.id = i.id
       where i.batch_index not in (select batch_index from written)`,
-    [JSON.stringify(input)],
-  );
+    values: [JSON.stringify(input)],
+  });
   const byIndex = new Map(rows.map(({ batch_index, fresh, ...row }) => [batch_index, { row: row as WorkspaceRow, fresh }]));
   return asks.map(({ id }, i) => {
     const first = firstOf.get(id.toLowerCase())!;
