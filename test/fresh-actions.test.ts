@@ -21,9 +21,9 @@ describe('batched fresh actions', () => {
   }
   const restart: FreshAsk = { action: { kind: 'restart', cause: 'test', applyTemplate: false, auto: false }, desiredState: 'running', resetCrashLoop: false };
   const counting = (statements: string[]): Queryable => ({
-    query: ((text: string, values?: unknown[]) => {
-      statements.push(text);
-      return stack.pool.query(text, values);
+    query: ((statement: string | { text: string }, values?: unknown[]) => {
+      statements.push(typeof statement === 'string' ? statement : statement.text); // a named statement comes as its config
+      return stack.pool.query(statement as string, values);
     }) as Queryable['query'],
   });
 

@@ -14,7 +14,7 @@ export interface ApiDeps {
   timing: ApiConfig['timing'];
   /** seals workspace env values (SECRETS_KEY) before they reach Postgres */
   secrets: SecretBox;
-  /** how an action request reads its workspace (buildApp makes a batching one when absent) */
+  /** how an automatic-restart report (POST /v1/events) reads its workspace first (buildApp makes a batching one when absent) */
   readWorkspace?: WorkspaceReader;
   /** an action request's first statement, read and common-case write (buildApp makes a batching one when absent) */
   recordFresh?: FreshRecorder;

@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
 import type { Queryable } from './pool.ts';
-import { CANONICAL_UUID } from './workspace-reads.ts';
+import { CANONICAL_UUID, batchPerPass } from './workspace-reads.ts';
 import type { DesiredState, WorkspaceRow } from './workspaces.ts';
 import type { Action } from '../actions.ts';
 import { jobIdSql } from '../names.ts';
@@ -89,18 +88,14 @@ export async function recordFreshAction(q: Queryable, id: string, ask: FreshAsk)
 }
 
 /**
- * Record the requests of a busy API the way its reads are made (makeWorkspaceReader): the
- * requests of one pass of the event loop share one statement, which reads each workspace and
+ * Record the requests of a busy API the way its reads are made (batchPerPass): the requests of
+ * one pass of the event loop share one statement, which reads each workspace and
  * takes the new generation of those nothing waits for, so a wave of requests costs one round
  * trip and one durable commit instead of a read and a write each, queued behind the pool.
  * Locked rows are read, not waited for (their requests take the transactional path). Every
  * request is answered only after that statement committed.
  */
 export function makeFreshRecorder(pool: Queryable, maxBatchSize = 100): FreshRecorder {
-  const batch = new DataLoader<{ id: string; ask: FreshAsk }, FreshOutcome | undefined>((asks) => recordFreshActions(pool, [...asks], { skipLocked: true }), {
-    cache: false,
-    maxBatchSize,
-    batchScheduleFn: (run) => setImmediate(run),
-  });
-  return (id, ask) => (CANONICAL_UUID.test(id) ? batch.load({ id, ask }) : recordFreshAction(pool, id, ask));
+  const record = batchPerPass((asks: Array<{ id: string; ask: FreshAsk }>) => recordFreshActions(pool, asks, { skipLocked: true }), maxBatchSize);
+  return (id, ask) => (CANONICAL_UUID.test(id) ? record({ id, ask }) : recordFreshAction(pool, id, ask));
 }
